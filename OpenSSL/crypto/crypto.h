@@ -1,0 +1,210 @@
+/*
+ * OpenSSL.crypto: the module state and the object layout of every type.
+ *
+ * Each type lives in its own .c file, which provides
+ *     int crypto_init_<type>(PyObject *module, crypto_state *st);
+ * to create its heap type(s) and add them (and its constants) to the module,
+ * and an array crypto_<type>_functions[] of module-level functions (possibly
+ * just the sentinel).  module.c only calls these.
+ */
+#ifndef OSSL_CRYPTO_H
+#define OSSL_CRYPTO_H
+
+#include "../_common/common.h"
+#include "../include/OpenSSL_capi.h"
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/pem.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
+
+/* pyOpenSSL's values: the SSL_FILETYPE_* macros and its own TEXT marker. */
+#define OSSL_FILETYPE_PEM 1
+#define OSSL_FILETYPE_ASN1 2
+#define OSSL_FILETYPE_TEXT 65535
+
+typedef struct {
+    PyObject *Error;
+    PyObject *X509StoreContextError;
+    PyTypeObject *PKey_Type;
+    PyTypeObject *EllipticCurve_Type;
+    PyTypeObject *X509_Type;
+    PyTypeObject *X509Name_Type;
+    PyTypeObject *X509Extension_Type;
+    PyTypeObject *X509Req_Type;
+    PyTypeObject *X509Store_Type;
+    PyTypeObject *X509StoreContext_Type;
+    PyTypeObject *CRL_Type;
+    PyTypeObject *Revoked_Type;
+    PyTypeObject *PKCS12_Type;
+    PyTypeObject *PKCS7_Type;
+    PyTypeObject *NetscapeSPKI_Type;
+    PyObject *bridge;          /* OpenSSL._cryptography, imported on first use */
+    OSSL_CryptoCAPI capi;      /* exported as OpenSSL.crypto._C_API */
+} crypto_state;
+
+typedef struct {
+    PyObject_HEAD
+    EVP_PKEY *pkey;            /* NULL until generated or loaded */
+    int only_public;
+} PKeyObject;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *name;            /* str: OpenSSL's short name */
+    int nid;
+} EllipticCurveObject;
+
+typedef struct {
+    PyObject_HEAD
+    X509 *x509;
+} X509Object;
+
+typedef struct {
+    PyObject_HEAD
+    X509_NAME *name;
+    /*
+     * The X509 or X509Req whose subject/issuer this is, or NULL when the name
+     * is our own.  Setting an attribute changes the owner's name, as in
+     * pyOpenSSL: `cert.get_subject().CN = "x"` renames the certificate.
+     */
+    PyObject *owner;
+} X509NameObject;
+
+typedef struct {
+    PyObject_HEAD
+    X509_EXTENSION *ext;
+} X509ExtensionObject;
+
+typedef struct {
+    PyObject_HEAD
+    X509_REQ *req;
+} X509ReqObject;
+
+typedef struct {
+    PyObject_HEAD
+    X509_STORE *store;
+} X509StoreObject;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *store;           /* X509Store */
+    PyObject *certificate;     /* X509 */
+    PyObject *chain;           /* list of X509 or NULL */
+} X509StoreContextObject;
+
+typedef struct {
+    PyObject_HEAD
+    X509_CRL *crl;
+} CRLObject;
+
+typedef struct {
+    PyObject_HEAD
+    X509_REVOKED *revoked;
+} RevokedObject;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *certificate;     /* X509 or None */
+    PyObject *privatekey;      /* PKey or None */
+    PyObject *ca_certificates; /* tuple of X509 or None */
+    PyObject *friendlyname;    /* bytes or None */
+} PKCS12Object;
+
+typedef struct {
+    PyObject_HEAD
+    PKCS7 *p7;
+} PKCS7Object;
+
+typedef struct {
+    PyObject_HEAD
+    NETSCAPE_SPKI *spki;
+} NetscapeSPKIObject;
+
+/* ---- module.c ---------------------------------------------------------- */
+
+extern struct PyModuleDef crypto_module_def;
+
+/* The module state for an instance of any of our types (or a subclass). */
+OSSL_HIDDEN crypto_state *crypto_state_of(PyObject *self);
+OSSL_HIDDEN crypto_state *crypto_state_of_type(PyTypeObject *type);
+/* OpenSSL._cryptography, or NULL with ImportError (cryptography missing). */
+OSSL_HIDDEN PyObject *crypto_bridge(crypto_state *st);
+/* Call OpenSSL._cryptography.<func>(*args); NULL with an exception. */
+OSSL_HIDDEN PyObject *crypto_bridge_call(crypto_state *st, const char *func,
+                                         PyObject *arg);
+/* "filetype must be FILETYPE_PEM or FILETYPE_ASN1[ or FILETYPE_TEXT]" */
+OSSL_HIDDEN int crypto_check_filetype(int type, int allow_text);
+/* A Python type made from `spec` for this module, added under its name. */
+OSSL_HIDDEN PyTypeObject *crypto_add_type(PyObject *module, PyType_Spec *spec,
+                                          PyObject *base);
+
+/* ---- pkey.c ------------------------------------------------------------ */
+
+OSSL_HIDDEN int crypto_init_pkey(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_pkey_functions[];
+/* A new PKey taking its own reference to `pkey`. */
+OSSL_HIDDEN PyObject *crypto_pkey_wrap(crypto_state *st, EVP_PKEY *pkey,
+                                       int only_public);
+/* The EVP_PKEY of a PKey (borrowed); TypeError naming `argname` otherwise,
+   ValueError if the PKey is still empty. */
+OSSL_HIDDEN EVP_PKEY *crypto_pkey_arg(crypto_state *st, PyObject *obj,
+                                      const char *argname);
+
+/* The digest to sign with `pkey` (NULL for Ed25519/Ed448, whose name is
+   ignored); -1 with ValueError for an unknown name. */
+OSSL_HIDDEN int crypto_digest_for_key(EVP_PKEY *pkey, const char *name,
+                                      const EVP_MD **md);
+
+/* ---- x509.c ------------------------------------------------------------ */
+
+OSSL_HIDDEN int crypto_init_x509(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_x509_functions[];
+OSSL_HIDDEN PyObject *crypto_x509_wrap(crypto_state *st, X509 *x509);
+/* Our X509 (borrowed X509 *); TypeError naming `argname` otherwise. */
+OSSL_HIDDEN X509 *crypto_x509_arg(crypto_state *st, PyObject *obj,
+                                  const char *argname);
+
+/* ---- x509name.c -------------------------------------------------------- */
+
+OSSL_HIDDEN int crypto_init_x509name(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_x509name_functions[];
+/* A view of `name`, owned by `owner` (kept alive); a copy when owner is NULL. */
+OSSL_HIDDEN PyObject *crypto_x509name_wrap(crypto_state *st, X509_NAME *name,
+                                           PyObject *owner);
+OSSL_HIDDEN X509_NAME *crypto_x509name_arg(crypto_state *st, PyObject *obj,
+                                           const char *argname);
+
+/* ---- x509ext.c --------------------------------------------------------- */
+
+OSSL_HIDDEN int crypto_init_x509ext(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_x509ext_functions[];
+/* A new X509Extension holding a copy of `ext`. */
+OSSL_HIDDEN PyObject *crypto_x509ext_wrap(crypto_state *st,
+                                          const X509_EXTENSION *ext);
+
+/* ---- x509req.c, x509store.c, storectx.c, crl.c, revoked.c, pkcs12.c,
+        pkcs7.c, spki.c ------------------------------------------------- */
+
+OSSL_HIDDEN int crypto_init_x509req(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_x509req_functions[];
+OSSL_HIDDEN int crypto_init_x509store(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_x509store_functions[];
+OSSL_HIDDEN PyObject *crypto_x509store_wrap(crypto_state *st, X509_STORE *store);
+OSSL_HIDDEN int crypto_init_storectx(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_storectx_functions[];
+OSSL_HIDDEN int crypto_init_crl(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_crl_functions[];
+OSSL_HIDDEN int crypto_init_revoked(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_revoked_functions[];
+OSSL_HIDDEN int crypto_init_pkcs12(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_pkcs12_functions[];
+OSSL_HIDDEN int crypto_init_pkcs7(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_pkcs7_functions[];
+OSSL_HIDDEN int crypto_init_spki(PyObject *module, crypto_state *st);
+extern PyMethodDef crypto_spki_functions[];
+
+#endif
