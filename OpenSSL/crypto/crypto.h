@@ -65,6 +65,8 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
+    /* Our own name (role OSSL_NAME_OWN), or one `owner` keeps (BORROWED);
+       NULL for the subject/issuer roles, which look the name up each time. */
     X509_NAME *name;
     /*
      * The X509 or X509Req whose subject/issuer this is, or NULL when the name
@@ -72,7 +74,21 @@ typedef struct {
      * pyOpenSSL: `cert.get_subject().CN = "x"` renames the certificate.
      */
     PyObject *owner;
+    int role;                  /* OSSL_NAME_* */
 } X509NameObject;
+
+/*
+ * What an X509Name refers to.  A view of a certificate's subject never keeps
+ * the X509_NAME pointer: set_subject() frees that structure, so the view asks
+ * the owner for its current name on every access.
+ */
+enum {
+    OSSL_NAME_OWN = 0,         /* a copy owned by the X509Name */
+    OSSL_NAME_X509_SUBJECT,
+    OSSL_NAME_X509_ISSUER,
+    OSSL_NAME_REQ_SUBJECT,
+    OSSL_NAME_BORROWED,        /* a pointer that lives as long as `owner` */
+};
 
 typedef struct {
     PyObject_HEAD
@@ -167,6 +183,19 @@ OSSL_HIDDEN PyObject *crypto_x509_wrap(crypto_state *st, X509 *x509);
 /* Our X509 (borrowed X509 *); TypeError naming `argname` otherwise. */
 OSSL_HIDDEN X509 *crypto_x509_arg(crypto_state *st, PyObject *obj,
                                   const char *argname);
+/*
+ * The private key and digest to sign with, for X509/X509Req/CRL sign():
+ * TypeError for a non-PKey, ValueError for an empty or public-only key or an
+ * unknown digest name (the digest is NULL, and ignored, for Ed25519/Ed448).
+ */
+OSSL_HIDDEN int crypto_signing_key(crypto_state *st, PyObject *pkey_obj,
+                                   const char *digest, EVP_PKEY **pkey,
+                                   const EVP_MD **md);
+/* Every item of the iterable `obj` checked to be an X509Extension: a new
+   stack of copies (free with sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free)),
+   or NULL with ValueError/TypeError naming `argname`. */
+OSSL_HIDDEN STACK_OF(X509_EXTENSION) *crypto_x509ext_list_arg(
+    crypto_state *st, PyObject *obj, const char *argname);
 
 /* ---- x509name.c -------------------------------------------------------- */
 
