@@ -276,6 +276,45 @@ class SignTests(unittest.TestCase):
             self.assertEqual(cert.get_signature_algorithm(),
                              b"sha256WithRSAEncryption")
 
+    def test_sign_while_another_thread_uses_the_certificate(self):
+        key = make_key("rsa")
+        cert = self._cert(key)
+        cert.sign(key, "sha256")  # an unsigned certificate cannot be dumped
+        stop = threading.Event()
+        errors = []
+
+        def meddle():
+            try:
+                i = 0
+                while not stop.is_set():
+                    i += 1
+                    cert.get_subject().CN = "name %d" % i
+                    cert.set_serial_number(i)
+                    crypto.dump_certificate(crypto.FILETYPE_ASN1, cert)
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+        thread = threading.Thread(target=meddle)
+        thread.start()
+        try:
+            for _ in range(20):
+                cert.sign(key, "sha256")
+        finally:
+            stop.set()
+            thread.join()
+        self.assertEqual(errors, [])
+        cert.sign(key, "sha256")
+        loaded = crypto.load_certificate(
+            crypto.FILETYPE_PEM, crypto.dump_certificate(crypto.FILETYPE_PEM, cert))
+        self.assertEqual(loaded.get_subject().CN, cert.get_subject().CN)
+        crypto.verify(loaded, crypto.sign(key, b"x", "sha256"), b"x", "sha256")
+
+    def test_sign_incomplete_certificate(self):
+        key = make_key("ec")
+        cert = crypto.X509()
+        cert.set_pubkey(key)
+        cert.sign(key, "sha256")
+        self.assertEqual(cert.get_signature_algorithm(), b"ecdsa-with-SHA256")
+
     def test_digest(self):
         cert = make_cert("digest", make_key("ec"))
         der = crypto.dump_certificate(crypto.FILETYPE_ASN1, cert)

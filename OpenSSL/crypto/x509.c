@@ -330,6 +330,45 @@ x509_set_pubkey(X509Object *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/*
+ * A private copy of `x509` to sign.  X509_dup goes through DER, which an
+ * unsigned certificate does not have yet (its signature algorithm is empty),
+ * so that case copies the to-be-signed fields one by one.  NULL if neither
+ * works (a certificate missing fields OpenSSL needs to encode).
+ */
+static X509 *
+x509_copy_for_signing(X509 *x509)
+{
+    X509 *copy = X509_dup(x509);
+    if (copy != NULL) {
+        return copy;
+    }
+    ERR_clear_error();
+    copy = X509_new();
+    if (copy == NULL) {
+        return NULL;
+    }
+    const ASN1_TIME *not_before = X509_get0_notBefore(x509);
+    const ASN1_TIME *not_after = X509_get0_notAfter(x509);
+    EVP_PKEY *pubkey = X509_get0_pubkey(x509);
+    int ok = X509_set_version(copy, X509_get_version(x509))
+        && X509_set_serialNumber(copy, (ASN1_INTEGER *)X509_get0_serialNumber(x509))
+        && X509_set_issuer_name(copy, X509_get_issuer_name(x509))
+        && X509_set_subject_name(copy, X509_get_subject_name(x509))
+        && (ASN1_STRING_length(not_before) == 0 || X509_set1_notBefore(copy, not_before))
+        && (ASN1_STRING_length(not_after) == 0 || X509_set1_notAfter(copy, not_after))
+        && (pubkey == NULL || X509_set_pubkey(copy, pubkey));
+    for (int i = 0; ok && i < X509_get_ext_count(x509); i++) {
+        ok = X509_add_ext(copy, X509_get_ext(x509, i), -1);
+    }
+    ERR_clear_error();
+    if (!ok) {
+        X509_free(copy);
+        return NULL;
+    }
+    return copy;
+}
+
 PyDoc_STRVAR(x509_sign_doc,
 "sign($self, pkey, digest)\n--\n\n"
 "Sign the certificate with the private key *pkey* and the digest named\n"
@@ -354,10 +393,31 @@ x509_sign(X509Object *self, PyObject *args, PyObject *kwds)
     if (rc < 0) {
         return NULL;
     }
+    /*
+     * Sign a copy with the GIL released and swap it in afterwards: another
+     * thread may read or change this certificate (or regenerate the key)
+     * meanwhile and must never meet a half-written structure.  A certificate
+     * that cannot be copied is signed in place with the GIL held.
+     */
     int ok;
-    OSSL_ALLOW_THREADS_BEGIN;
-    ok = X509_sign(self->x509, pkey, md);
-    OSSL_ALLOW_THREADS_END;
+    EVP_PKEY_up_ref(pkey);
+    X509 *copy = x509_copy_for_signing(self->x509);
+    if (copy == NULL) {
+        ok = X509_sign(self->x509, pkey, md);
+    }
+    else {
+        OSSL_ALLOW_THREADS_BEGIN;
+        ok = X509_sign(copy, pkey, md);
+        OSSL_ALLOW_THREADS_END;
+        if (ok > 0) {
+            X509_free(self->x509);
+            self->x509 = copy;
+        }
+        else {
+            X509_free(copy);
+        }
+    }
+    EVP_PKEY_free(pkey);
     if (ok <= 0) {
         return ossl_raise(st->Error);
     }

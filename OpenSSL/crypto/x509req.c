@@ -139,6 +139,34 @@ req_set_pubkey(X509ReqObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* A private copy of `req` to sign (see x509_copy_for_signing in x509.c). */
+static X509_REQ *
+req_copy_for_signing(X509_REQ *req)
+{
+    X509_REQ *copy = X509_REQ_dup(req);
+    if (copy != NULL) {
+        return copy;
+    }
+    ERR_clear_error();
+    copy = X509_REQ_new();
+    if (copy == NULL) {
+        return NULL;
+    }
+    EVP_PKEY *pubkey = X509_REQ_get0_pubkey(req);
+    int ok = X509_REQ_set_version(copy, X509_REQ_get_version(req))
+        && X509_REQ_set_subject_name(copy, X509_REQ_get_subject_name(req))
+        && (pubkey == NULL || X509_REQ_set_pubkey(copy, pubkey));
+    for (int i = 0; ok && i < X509_REQ_get_attr_count(req); i++) {
+        ok = X509_REQ_add1_attr(copy, X509_REQ_get_attr(req, i));
+    }
+    ERR_clear_error();
+    if (!ok) {
+        X509_REQ_free(copy);
+        return NULL;
+    }
+    return copy;
+}
+
 PyDoc_STRVAR(req_sign_doc,
 "sign($self, pkey, digest)\n--\n\n"
 "Sign the request with the private key *pkey* and the digest named\n"
@@ -162,10 +190,26 @@ req_sign(X509ReqObject *self, PyObject *args, PyObject *kwds)
     if (rc < 0) {
         return NULL;
     }
+    /* A copy is signed without the GIL and swapped in, as for X509.sign. */
     int ok;
-    OSSL_ALLOW_THREADS_BEGIN;
-    ok = X509_REQ_sign(self->req, pkey, md);
-    OSSL_ALLOW_THREADS_END;
+    EVP_PKEY_up_ref(pkey);
+    X509_REQ *copy = req_copy_for_signing(self->req);
+    if (copy == NULL) {
+        ok = X509_REQ_sign(self->req, pkey, md);
+    }
+    else {
+        OSSL_ALLOW_THREADS_BEGIN;
+        ok = X509_REQ_sign(copy, pkey, md);
+        OSSL_ALLOW_THREADS_END;
+        if (ok > 0) {
+            X509_REQ_free(self->req);
+            self->req = copy;
+        }
+        else {
+            X509_REQ_free(copy);
+        }
+    }
+    EVP_PKEY_free(pkey);
     if (ok <= 0) {
         return ossl_raise(st->Error);
     }
@@ -185,10 +229,9 @@ req_verify(X509ReqObject *self, PyObject *arg)
     if (pkey == NULL) {
         return NULL;
     }
-    int rc;
-    OSSL_ALLOW_THREADS_BEGIN;
-    rc = X509_REQ_verify(self->req, pkey);
-    OSSL_ALLOW_THREADS_END;
+    /* Verifying is cheap (a public-key operation), so the GIL stays held
+       and nothing can change the request or the key meanwhile. */
+    int rc = X509_REQ_verify(self->req, pkey);
     if (rc <= 0) {
         if (ERR_peek_error() == 0) {
             return ossl_raise_msg(st->Error, "the request's signature does not "
