@@ -1,7 +1,18 @@
-"""Test set-up: run against the in-place build in the checkout."""
+"""Test set-up: run against the in-place build in the checkout.
+
+With OSSL_TEST_INSTALLED=1 the tests import whichever `OpenSSL` the running
+Python has installed instead; the same tests then run against pyOpenSSL,
+which is how the suite itself is checked against the reference behaviour.
+"""
 import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+if os.environ.get("OSSL_TEST_INSTALLED") != "1":
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+else:
+    # test/ itself must stay importable for the helpers (pki, peers).
+    HERE = os.path.dirname(os.path.abspath(__file__))
+    if HERE not in sys.path:
+        sys.path.insert(0, HERE)
