@@ -1,0 +1,169 @@
+"""The public names of the three C modules, as built, as stubbed and as documented.
+
+Names are dotted paths below the module: ``"X509"``, ``"X509.get_subject"``,
+``"FILETYPE_PEM"``.  The stubs and the API reference describe the whole API
+(pyOpenSSL 26.4 plus what 0.13 had); the built modules grow towards it.  So:
+
+- every public name of a built module must be in its stub and its reference page;
+- the stubs and the reference must name the same things;
+- a stubbed name the build does not have yet is "pending".
+
+Run as a script, ``--pending`` prints the pending names as a stubtest allowlist
+(one per line), so that stubtest checks everything that exists.
+"""
+import ast
+import importlib
+import os
+import re
+import sys
+import types
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODULES = {
+    "OpenSSL.crypto": ("OpenSSL/crypto.pyi", "doc/api/crypto.rst"),
+    "OpenSSL.SSL": ("OpenSSL/SSL.pyi", "doc/api/ssl.rst"),
+    "OpenSSL.rand": ("OpenSSL/rand.pyi", "doc/api/rand.rst"),
+}
+# Pure-Python modules of the package that import the C modules.
+PYTHON_MODULES = ["OpenSSL", "OpenSSL.version", "OpenSSL.debug", "OpenSSL._util"]
+
+
+def _public(name):
+    return not name.startswith("_")
+
+
+def runtime_names(modname):
+    """Public module attributes, and public members of the classes it defines."""
+    module = importlib.import_module(modname)
+    names = set()
+    for name, obj in vars(module).items():
+        if not _public(name) or isinstance(obj, types.ModuleType):
+            continue
+        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+            # An import from elsewhere (typing, cryptography) is not API.
+            if not getattr(obj, "__module__", "").startswith("OpenSSL"):
+                continue
+        names.add(name)
+        if (
+            isinstance(obj, type)
+            and obj.__module__ == modname
+            and obj.__name__ == name
+        ):
+            for member in vars(obj):
+                if _public(member):
+                    names.add(f"{name}.{member}")
+    return names
+
+
+def _class_members(node):
+    members = set()
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            members.add(item.name)
+        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            members.add(item.target.id)
+        elif isinstance(item, ast.Assign):
+            members.update(t.id for t in item.targets if isinstance(t, ast.Name))
+    return {m for m in members if _public(m)}
+
+
+def stub_names(modname, reexports=True):
+    """Public names declared in the module's .pyi file.
+
+    With *reexports* false, leave out names the stub imports from another
+    module ("from OpenSSL.crypto import X509 as X509"): stubtest does not
+    check those.
+    """
+    path = os.path.join(ROOT, MODULES[modname][0])
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), path)
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            names.add(node.name)
+            names.update(f"{node.name}.{m}" for m in _class_members(node))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.ImportFrom) and reexports:
+            # "from X import a as a" is the stub spelling of a re-export.
+            names.update(a.asname for a in node.names if a.asname == a.name)
+    return {n for n in names if _public(n.split(".")[0])}
+
+
+_DIRECTIVE = re.compile(
+    r"^(?P<indent>\s*)\.\. py:(?P<kind>\w+)::\s*(?P<name>[\w.]+)"
+)
+_OBJECT_KINDS = {
+    "function", "class", "exception", "data", "attribute", "method",
+    "classmethod", "staticmethod", "property",
+}
+
+
+def documented_names(modname):
+    """Names given a ``py:`` directive on the module's reference page."""
+    path = os.path.join(ROOT, MODULES[modname][1])
+    names = set()
+    current_module = None
+    owner = None  # (indent, class name) of the enclosing class directive
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = _DIRECTIVE.match(line)
+            if not m:
+                continue
+            kind, name = m.group("kind"), m.group("name")
+            indent = len(m.group("indent"))
+            if kind in ("module", "currentmodule"):
+                current_module = name
+                owner = None
+                continue
+            if kind not in _OBJECT_KINDS or current_module != modname:
+                continue
+            if owner is not None and indent <= owner[0]:
+                owner = None
+            if owner is not None and "." not in name:
+                full = f"{owner[1]}.{name}"
+            else:
+                full = name
+            names.add(full)
+            if kind in ("class", "exception"):
+                owner = (indent, name)
+    return names
+
+
+def pending(modname):
+    """Stubbed names the built module does not have yet."""
+    built = runtime_names(modname)
+    missing = set()
+    for name in sorted(stub_names(modname, reexports=False)):
+        top = name.split(".")[0]
+        if name not in built and top in built and "." in name:
+            missing.add(name)
+        elif top not in built:
+            missing.add(top)
+    return missing
+
+
+def main(argv):
+    if argv[1:] != ["--pending"]:
+        sys.stderr.write("usage: apinames.py --pending\n")
+        return 2
+    sys.path.insert(0, ROOT)
+    lines = []
+    for modname in MODULES:
+        lines += [f"{modname}.{n}" for n in sorted(pending(modname))]
+    for modname in PYTHON_MODULES:
+        try:
+            importlib.import_module(modname)
+        except Exception as exc:  # waits on a C module name that is pending
+            sys.stderr.write(f"pending: {modname} does not import yet: {exc!r}\n")
+            lines.append(modname)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
