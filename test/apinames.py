@@ -9,13 +9,15 @@ Names are dotted paths below the module: ``"X509"``, ``"X509.get_subject"``,
 - a stubbed name the build does not have yet is "pending".
 
 Run as a script, ``--pending`` prints the pending names as a stubtest allowlist
-(one per line), so that stubtest checks everything that exists.
+(one per line), so that stubtest checks everything that exists; ``--tutorial
+DIR`` writes the tutorial's code (doc/tutorial.rst) as scripts for mypy.
 """
 import ast
 import importlib
 import os
 import re
 import sys
+import textwrap
 import types
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -170,9 +172,55 @@ def pending(modname):
     return missing
 
 
+def tutorial_blocks(section_title):
+    """The python code blocks of one section of doc/tutorial.rst, dedented."""
+    with open(os.path.join(ROOT, "doc", "tutorial.rst"), encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    start = lines.index(section_title)
+    blocks, current, in_section = [], None, True
+    for i in range(start + 2, len(lines)):
+        line = lines[i]
+        if i + 1 < len(lines) and set(lines[i + 1]) == {"-"} and line.strip():
+            in_section = False  # the next section's title
+        if not in_section:
+            break
+        if line.startswith(".. code-block:: python"):
+            current = []
+            blocks.append(current)
+        elif current is not None:
+            if line and not line.startswith("   "):
+                current = None
+            else:
+                current.append(line[3:])
+    return [textwrap.dedent("\n".join(b)) for b in blocks]
+
+
+TUTORIAL_SECTIONS = [
+    "Make a CA and certificates",
+    "Capture and check the peer's chain",
+    "TLS over a Python object",
+    "TLS over memory buffers in an event loop",
+]
+
+
+def write_tutorial_scripts(directory):
+    """One script per tutorial section, for a type checker to read."""
+    os.makedirs(directory, exist_ok=True)
+    pki = "\n".join(tutorial_blocks(TUTORIAL_SECTIONS[0]))
+    for i, title in enumerate(TUTORIAL_SECTIONS):
+        code = "\n".join(tutorial_blocks(title))
+        if i == 1:  # uses the files and objects the first section made
+            code = pki + "\n" + code
+        with open(os.path.join(directory, f"tutorial_{i}.py"), "w", encoding="utf-8") as f:
+            f.write(code)
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--tutorial":
+        write_tutorial_scripts(argv[2])
+        return 0
     if argv[1:] != ["--pending"]:
-        sys.stderr.write("usage: apinames.py --pending\n")
+        sys.stderr.write("usage: apinames.py --pending | --tutorial DIR\n")
         return 2
     sys.path.insert(0, ROOT)
     lines = []

@@ -7,10 +7,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import textwrap
 import unittest
 
-from apinames import MODULES, ROOT, documented_names, runtime_names, stub_names
+from apinames import (MODULES, ROOT, documented_names, runtime_names, stub_names,
+                      tutorial_blocks)
 
 
 class ReferenceCoverageTests(unittest.TestCase):
@@ -36,29 +36,6 @@ class ReferenceCoverageTests(unittest.TestCase):
             self.assertIn(page, index)
 
 
-def _tutorial_blocks(section_title):
-    """The python code blocks of one section of doc/tutorial.rst, dedented."""
-    with open(os.path.join(ROOT, "doc", "tutorial.rst"), encoding="utf-8") as f:
-        lines = f.read().split("\n")
-    start = lines.index(section_title)
-    blocks, current, in_section = [], None, True
-    for i in range(start + 2, len(lines)):
-        line = lines[i]
-        if i + 1 < len(lines) and set(lines[i + 1]) == {"-"} and line.strip():
-            in_section = False  # the next section's title
-        if not in_section:
-            break
-        if line.startswith(".. code-block:: python"):
-            current = []
-            blocks.append(current)
-        elif current is not None:
-            if line and not line.startswith("   "):
-                current = None
-            else:
-                current.append(line[3:])
-    return [textwrap.dedent("\n".join(b)) for b in blocks]
-
-
 def _names_used(code):
     return set(re.findall(r"\b(crypto|SSL)\.(\w+)", code))
 
@@ -74,7 +51,7 @@ def _missing_names(code):
 
 def _pki_code():
     """The certificate-making blocks of the tutorial (not the check)."""
-    return "\n".join(_tutorial_blocks("Make a CA and certificates")[:2])
+    return "\n".join(tutorial_blocks("Make a CA and certificates")[:2])
 
 
 def _run_script(code, cwd, timeout=60):
@@ -141,7 +118,7 @@ class TutorialTests(unittest.TestCase):
     def test_certificate_section_makes_a_chain_openssl_accepts(self):
         from OpenSSL import crypto
 
-        blocks = _tutorial_blocks("Make a CA and certificates")
+        blocks = tutorial_blocks("Make a CA and certificates")
         self.assertGreaterEqual(len(blocks), 3)
         namespace = {}
         with tempfile.TemporaryDirectory() as tmp:
@@ -172,7 +149,7 @@ class TutorialTests(unittest.TestCase):
             self.assertIn("['localhost', 'Tutorial CA']", out.getvalue())
 
     def test_verify_callback_section_against_openssl_s_server(self):
-        blocks = _tutorial_blocks("Capture and check the peer's chain")
+        blocks = tutorial_blocks("Capture and check the peer's chain")
         self.assertEqual(len(blocks), 2)
         code = "\n".join(blocks) + "\nprint('SEEN', seen)\n"
         missing = _missing_names(code)
@@ -189,7 +166,7 @@ class TutorialTests(unittest.TestCase):
                       result.stdout)
 
     def test_memory_bio_section_in_asyncio_against_openssl_s_server(self):
-        blocks = _tutorial_blocks("TLS over memory buffers in an event loop")
+        blocks = tutorial_blocks("TLS over memory buffers in an event loop")
         self.assertEqual(len(blocks), 1)
         code = blocks[0]
         missing = _missing_names(code)
@@ -208,7 +185,7 @@ class TutorialTests(unittest.TestCase):
     def test_python_object_section_runs_tls_between_two_threads(self):
         from OpenSSL import SSL
 
-        blocks = _tutorial_blocks("TLS over a Python object")
+        blocks = tutorial_blocks("TLS over a Python object")
         self.assertEqual(len(blocks), 1)
         missing = _missing_names(blocks[0])
         if missing:
