@@ -175,13 +175,15 @@ class PKCS7Tests(unittest.TestCase):
             crypto.load_pkcs7_data(100, self.p7b_pem)
         with self.assertRaisesRegex(TypeError, "buffer"):
             crypto.load_pkcs7_data(PEM, None)
-        with self.assertRaises(TypeError):
+        with self.assertRaisesRegex(TypeError, "type"):
             crypto.load_pkcs7_data("PEM", self.p7b_pem)
         p7 = crypto.load_pkcs7_data(PEM, self.p7b_pem)
         with self.assertRaisesRegex(TypeError, "pkcs7"):
             crypto.dump_pkcs7_data(PEM, self.chain.leaf.cert)
         with self.assertRaisesRegex(ValueError, "FILETYPE"):
             crypto.dump_pkcs7_data(7, p7)
+        with self.assertRaisesRegex(TypeError, "type"):
+            crypto.dump_pkcs7_data(None, p7)
 
     def test_not_constructible(self):
         with self.assertRaisesRegex(TypeError, "load_pkcs7_data"):

@@ -167,6 +167,11 @@ class TestAddSeedStatus(unittest.TestCase):
         with self.assertRaisesRegex(TypeError, "buffer"):
             rand.seed(None)
 
+    def test_keyword_arguments(self):
+        rand.add(buffer=b"keyword seed", entropy=1.0)
+        rand.seed(buffer=b"keyword seed")
+        self.assertEqual(len(rand.bytes(num_bytes=5)), 5)
+
     def test_status_is_int(self):
         self.assertIs(type(rand.status()), int)
 

@@ -200,13 +200,15 @@ crypto_load_pkcs7_data(PyObject *module, PyObject *args)
 {
     crypto_state *st = PyModule_GetState(module);
     int type;
+    PyObject *type_obj;
     ossl_bytes buffer = OSSL_BYTES("buffer");
-    if (!PyArg_ParseTuple(args, "iO&:load_pkcs7_data", &type, ossl_bytes_conv,
+    if (!PyArg_ParseTuple(args, "OO&:load_pkcs7_data", &type_obj, ossl_bytes_conv,
                           &buffer)) {
         return NULL;
     }
     PyObject *result = NULL;
-    if (crypto_check_filetype(type, 0) < 0
+    if (ossl_int_arg(type_obj, "type", &type) < 0
+        || crypto_check_filetype(type, 0) < 0
         || ossl_check_int_len(buffer.len, "buffer") < 0) {
         goto done;
     }
@@ -247,8 +249,9 @@ crypto_dump_pkcs7_data(PyObject *module, PyObject *args)
 {
     crypto_state *st = PyModule_GetState(module);
     int type;
-    PyObject *obj;
-    if (!PyArg_ParseTuple(args, "iO:dump_pkcs7_data", &type, &obj)) {
+    PyObject *type_obj, *obj;
+    if (!PyArg_ParseTuple(args, "OO:dump_pkcs7_data", &type_obj, &obj)
+        || ossl_int_arg(type_obj, "type", &type) < 0) {
         return NULL;
     }
     if (!PyObject_TypeCheck(obj, st->PKCS7_Type)) {

@@ -35,19 +35,20 @@ rand_state_of(PyObject *module)
 #define RAND_BYTES_NOGIL_THRESHOLD (64 * 1024)
 
 PyDoc_STRVAR(rand_add_doc,
-"add($module, buffer, entropy, /)\n--\n\n"
+"add($module, buffer, entropy)\n--\n\n"
 "Mix the bytes of *buffer* into the PRNG state.  *entropy* (an int or a\n"
 "float) is the number of bytes of randomness *buffer* is believed to hold;\n"
 "a larger estimate than len(buffer) counts as len(buffer).");
 
 static PyObject *
-rand_add(PyObject *module, PyObject *args)
+rand_add(PyObject *module, PyObject *args, PyObject *kwds)
 {
+    static char *kwlist[] = {"buffer", "entropy", NULL};
     (void)module;
     ossl_bytes buffer = OSSL_BYTES("buffer");
     PyObject *entropy_obj;
-    if (!PyArg_ParseTuple(args, "O&O:add", ossl_bytes_conv, &buffer,
-                          &entropy_obj)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O:add", kwlist, ossl_bytes_conv,
+                                     &buffer, &entropy_obj)) {
         return NULL;
     }
     PyObject *result = NULL;
@@ -80,16 +81,18 @@ done:
 }
 
 PyDoc_STRVAR(rand_seed_doc,
-"seed($module, buffer, /)\n--\n\n"
+"seed($module, buffer)\n--\n\n"
 "Mix the bytes of *buffer* into the PRNG state, counting every byte as\n"
 "random (``add(buffer, len(buffer))``).");
 
 static PyObject *
-rand_seed(PyObject *module, PyObject *arg)
+rand_seed(PyObject *module, PyObject *args, PyObject *kwds)
 {
+    static char *kwlist[] = {"buffer", NULL};
     (void)module;
     ossl_bytes buffer = OSSL_BYTES("buffer");
-    if (!ossl_bytes_conv(arg, &buffer)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&:seed", kwlist, ossl_bytes_conv,
+                                     &buffer)) {
         return NULL;
     }
     PyObject *result = NULL;
@@ -127,14 +130,19 @@ rand_cleanup(PyObject *module, PyObject *Py_UNUSED(ignored))
 }
 
 PyDoc_STRVAR(rand_bytes_doc,
-"bytes($module, num_bytes, /)\n--\n\n"
+"bytes($module, num_bytes)\n--\n\n"
 "Return *num_bytes* cryptographically strong random bytes.  Large\n"
 "requests are filled with the GIL released.");
 
 static PyObject *
-rand_bytes(PyObject *module, PyObject *arg)
+rand_bytes(PyObject *module, PyObject *args, PyObject *kwds)
 {
+    static char *kwlist[] = {"num_bytes", NULL};
     rand_state *st = rand_state_of(module);
+    PyObject *arg;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:bytes", kwlist, &arg)) {
+        return NULL;
+    }
     if (!PyLong_Check(arg)) {
         PyErr_Format(PyExc_TypeError, "num_bytes must be an integer, not %.100s",
                      Py_TYPE(arg)->tp_name);
@@ -181,19 +189,20 @@ rand_bytes(PyObject *module, PyObject *arg)
 }
 
 PyDoc_STRVAR(rand_load_file_doc,
-"load_file($module, filename, maxbytes=-1, /)\n--\n\n"
+"load_file($module, filename, maxbytes=-1)\n--\n\n"
 "Mix up to *maxbytes* bytes of the file *filename* (str, bytes or\n"
 "os.PathLike) into the PRNG; -1 reads the whole file.  Return the number of\n"
 "bytes read; raise Error if the file cannot be read.");
 
 static PyObject *
-rand_load_file(PyObject *module, PyObject *args)
+rand_load_file(PyObject *module, PyObject *args, PyObject *kwds)
 {
+    static char *kwlist[] = {"filename", "maxbytes", NULL};
     rand_state *st = rand_state_of(module);
     ossl_bytes path = OSSL_BYTES("filename");
     PyObject *maxbytes_obj = NULL;
-    if (!PyArg_ParseTuple(args, "O&|O:load_file", ossl_path_conv, &path,
-                          &maxbytes_obj)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O:load_file", kwlist,
+                                     ossl_path_conv, &path, &maxbytes_obj)) {
         return NULL;
     }
     PyObject *result = NULL;
@@ -242,16 +251,18 @@ done:
 }
 
 PyDoc_STRVAR(rand_write_file_doc,
-"write_file($module, filename, /)\n--\n\n"
+"write_file($module, filename)\n--\n\n"
 "Write a seed file of random bytes to *filename* (str, bytes or\n"
 "os.PathLike), for a later load_file(); return the number of bytes written.");
 
 static PyObject *
-rand_write_file(PyObject *module, PyObject *arg)
+rand_write_file(PyObject *module, PyObject *args, PyObject *kwds)
 {
+    static char *kwlist[] = {"filename", NULL};
     rand_state *st = rand_state_of(module);
     ossl_bytes path = OSSL_BYTES("filename");
-    if (!ossl_path_conv(arg, &path)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&:write_file", kwlist,
+                                     ossl_path_conv, &path)) {
         return NULL;
     }
     int count;
@@ -383,7 +394,7 @@ egd_query(const struct sockaddr_un *addr, int wanted, int *got)
 }
 
 PyDoc_STRVAR(rand_egd_doc,
-"egd($module, path, bytes=255, /)\n--\n\n"
+"egd($module, path, bytes=255)\n--\n\n"
 "Read up to *bytes* bytes of entropy from the Entropy Gathering Daemon\n"
 "listening on the Unix socket *path* and mix them into the PRNG.  Return\n"
 "the number of bytes read (fewer when the daemon runs dry; check\n"
@@ -391,12 +402,14 @@ PyDoc_STRVAR(rand_egd_doc,
 "wrongly.");
 
 static PyObject *
-rand_egd(PyObject *module, PyObject *args)
+rand_egd(PyObject *module, PyObject *args, PyObject *kwds)
 {
+    static char *kwlist[] = {"path", "bytes", NULL};
     rand_state *st = rand_state_of(module);
     ossl_bytes path = OSSL_BYTES("path");
     PyObject *bytes_obj = NULL;
-    if (!PyArg_ParseTuple(args, "O&|O:egd", ossl_path_conv, &path, &bytes_obj)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O:egd", kwlist, ossl_path_conv,
+                                     &path, &bytes_obj)) {
         return NULL;
     }
     PyObject *result = NULL;
@@ -467,15 +480,21 @@ rand_screen(PyObject *module, PyObject *Py_UNUSED(ignored))
 #endif
 
 static PyMethodDef rand_functions[] = {
-    {"add", rand_add, METH_VARARGS, rand_add_doc},
-    {"seed", rand_seed, METH_O, rand_seed_doc},
+    {"add", (PyCFunction)(void (*)(void))rand_add, METH_VARARGS | METH_KEYWORDS,
+     rand_add_doc},
+    {"seed", (PyCFunction)(void (*)(void))rand_seed, METH_VARARGS | METH_KEYWORDS,
+     rand_seed_doc},
     {"status", rand_status, METH_NOARGS, rand_status_doc},
     {"cleanup", rand_cleanup, METH_NOARGS, rand_cleanup_doc},
-    {"bytes", rand_bytes, METH_O, rand_bytes_doc},
-    {"load_file", rand_load_file, METH_VARARGS, rand_load_file_doc},
-    {"write_file", rand_write_file, METH_O, rand_write_file_doc},
+    {"bytes", (PyCFunction)(void (*)(void))rand_bytes, METH_VARARGS | METH_KEYWORDS,
+     rand_bytes_doc},
+    {"load_file", (PyCFunction)(void (*)(void))rand_load_file,
+     METH_VARARGS | METH_KEYWORDS, rand_load_file_doc},
+    {"write_file", (PyCFunction)(void (*)(void))rand_write_file,
+     METH_VARARGS | METH_KEYWORDS, rand_write_file_doc},
 #ifndef _WIN32
-    {"egd", rand_egd, METH_VARARGS, rand_egd_doc},
+    {"egd", (PyCFunction)(void (*)(void))rand_egd, METH_VARARGS | METH_KEYWORDS,
+     rand_egd_doc},
 #endif
 #ifdef _WIN32
     {"screen", rand_screen, METH_NOARGS, rand_screen_doc},
