@@ -276,10 +276,11 @@ p12_copy_ca(PyObject *ca_certificates)
 PyDoc_STRVAR(p12_export_doc,
 "export($self, passphrase=None, iter=2048, maciter=1)\n--\n\n"
 "Return the archive as DER bytes.  The key and the certificates are\n"
-"encrypted with *passphrase* (bytes or str) using PBE-SHA1-3DES, with\n"
-"*iter* iterations, and protected with a SHA-1 MAC of *maciter*\n"
-"iterations; maciter=-1 leaves the MAC out.  Every PKCS#12 reader accepts\n"
-"these algorithms.  Runs with the GIL released.");
+"encrypted with *passphrase* (bytes or str; None for none) using\n"
+"PBE-SHA1-3DES with *iter* iterations, which every PKCS#12 reader accepts\n"
+"without a legacy provider, and the archive gets an HMAC (OpenSSL's\n"
+"default, SHA-256) of *maciter* iterations; maciter=-1 leaves it out.\n"
+"Runs with the GIL released.");
 
 static PyObject *
 p12_export(PKCS12Object *self, PyObject *args, PyObject *kwds)
