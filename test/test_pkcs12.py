@@ -260,21 +260,58 @@ class LegacyProviderTests(unittest.TestCase):
         print(steps)
     """)
 
-    def test_loaded_on_demand(self):
-        fx = Fixture()
-        self.addCleanup(fx.close)
-        modern = fx.path("modern.p12")
-        with open(modern, "wb") as f:
-            f.write(fx.export_with_openssl())
-        old = fx.path("old.p12")
-        with open(old, "wb") as f:
-            f.write(fx.export_with_openssl("-legacy"))
+    THREADS_SCRIPT = textwrap.dedent("""
+        import sys, threading
+        from OpenSSL import crypto
+        old = open(sys.argv[2], "rb").read()
+        results = []
+        start = threading.Barrier(8)
+        def work():
+            start.wait(30)
+            try:
+                crypto.load_pkcs12(old, b"secret")
+                results.append("ok")
+            except Exception as e:
+                results.append(repr(e))
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        print(results)
+    """)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fx = Fixture()
+        cls.files = []
+        for name, options in (("modern.p12", ()), ("old.p12", ("-legacy",))):
+            path = cls.fx.path(name)
+            with open(path, "wb") as f:
+                f.write(cls.fx.export_with_openssl(*options))
+            cls.files.append(path)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fx.close()
+
+    def run_fresh(self, script):
         env = dict(os.environ)
         root = os.path.dirname(os.path.dirname(os.path.abspath(OpenSSL.__file__)))
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-        proc = subprocess.run([sys.executable, "-c", self.SCRIPT, modern, old],
-                              capture_output=True, timeout=60, env=env)
+        proc = subprocess.run([sys.executable, "-c", script, *self.files],
+                              capture_output=True, timeout=120, env=env)
         self.assertEqual(proc.returncode, 0, proc.stderr.decode())
+        return proc
+
+    def test_first_loads_in_parallel(self):
+        # Threads that all fail with the default provider before one of them
+        # loads the legacy one must all succeed on their retry.
+        proc = self.run_fresh(self.THREADS_SCRIPT)
+        self.assertEqual(proc.stdout.strip(), str(["ok"] * 8).encode())
+
+    def test_loaded_on_demand(self):
+        proc = self.run_fresh(self.SCRIPT)
         # legacy: absent, still absent after a modern file and a wrong
         # passphrase, present after the RC2 file; default still there.
         self.assertEqual(proc.stdout.strip(), b"[0, 0, 0, 1, 1]")

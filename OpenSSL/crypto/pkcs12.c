@@ -442,15 +442,19 @@ p12_failed_for_algorithm(void)
                 || reason == EVP_R_UNKNOWN_CIPHER));
 }
 
-/* Load the legacy provider next to the default one; 1 if it is (now) loaded. */
+/*
+ * Load the legacy provider next to the default one, unless it already is;
+ * 1 if it is loaded.  A parse that failed may still have started before
+ * another thread loaded it, so "already loaded" is worth a retry too.
+ * Called with the GIL held, which serialises the first load.
+ */
 static int
 p12_load_legacy_provider(void)
 {
-    if (pkcs12_legacy_provider != NULL) {
-        return 0; /* already there: loading it again would not help */
+    if (pkcs12_legacy_provider == NULL) {
+        /* retain_fallbacks=1: the default provider stays in use beside it. */
+        pkcs12_legacy_provider = OSSL_PROVIDER_try_load(NULL, "legacy", 1);
     }
-    /* retain_fallbacks=1: the default provider stays in use beside it. */
-    pkcs12_legacy_provider = OSSL_PROVIDER_try_load(NULL, "legacy", 1);
     return pkcs12_legacy_provider != NULL;
 }
 
@@ -592,7 +596,7 @@ crypto_load_pkcs12(PyObject *module, PyObject *args, PyObject *kwds)
     int ok = p12_parse(p12, pw, &parts);
     if (!ok && p12_failed_for_algorithm() && p12_load_legacy_provider()) {
         p12_parts_free(&parts);
-        ok = p12_parse(p12, pw, &parts);
+        ok = p12_parse(p12, pw, &parts); /* once: the provider is all we add */
     }
     if (!ok) {
         p12_parts_free(&parts);
