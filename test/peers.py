@@ -18,13 +18,11 @@ import os
 import re
 import shutil
 import tempfile
-import select
 import socket
 import ssl
 import struct
 import subprocess
 import threading
-import time
 
 from OpenSSL import SSL
 
@@ -232,33 +230,38 @@ class OpenSSLServer:
         self.proc = subprocess.Popen(
             self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + TIMEOUT
-        lines = []
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
-            if not ready:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
+        self._lines = []
+        self._ready = threading.Event()
+        # A thread reads the output: select() on a buffered pipe would miss
+        # lines already sitting in Python's buffer.
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        if not self._ready.wait(TIMEOUT) or self.address is None:
+            self.proc.kill()
+            self.proc.wait(TIMEOUT)
+            self._reader.join(TIMEOUT)
+            raise RuntimeError("openssl s_server did not start: "
+                               + "".join(self._lines))
+        return self
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self._lines.append(line)
             match = re.match(r"ACCEPT (\S+):(\d+)", line)
-            if match:
+            if match and self.address is None:
                 self.address = ("127.0.0.1", int(match.group(2)))
-                return self
-        self.proc.kill()
-        self.proc.wait(TIMEOUT)
-        raise RuntimeError("openssl s_server did not start: " + "".join(lines))
+                self._ready.set()
+        self._ready.set()
 
     def __exit__(self, *exc):
         try:
-            out, _ = self.proc.communicate(timeout=TIMEOUT)
+            self.proc.stdin.close()
+            self.proc.wait(TIMEOUT)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            out, _ = self.proc.communicate()
-        self.output = out or ""
+            self.proc.wait(TIMEOUT)
+        self._reader.join(TIMEOUT)
+        self.output = "".join(self._lines)
         return False
 
 
