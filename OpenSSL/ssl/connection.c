@@ -214,6 +214,23 @@ connection_getattro(ConnectionObject *self, PyObject *name)
     return PyObject_GetAttr(self->socket, name);
 }
 
+PyDoc_STRVAR(connection___getattr___doc,
+"__getattr__($self, name, /)\n--\n\n"
+"Look name up on the socket (what happens for attributes the Connection\n"
+"does not have).");
+
+static PyObject *
+connection___getattr__(ConnectionObject *self, PyObject *name)
+{
+    if (self->socket == NULL) {
+        PyErr_Format(PyExc_AttributeError,
+                     "'%.100s' object has no attribute '%U'",
+                     Py_TYPE(self)->tp_name, name);
+        return NULL;
+    }
+    return PyObject_GetAttr(self->socket, name);
+}
+
 static int
 need_socket(ConnectionObject *self)
 {
@@ -1538,6 +1555,7 @@ connection_set_session(ConnectionObject *self, PyObject *arg)
      connection_##name##_doc}
 
 static PyMethodDef connection_methods[] = {
+    METH(__getattr__, METH_O),
     METH(get_context, METH_NOARGS),
     METH(set_context, METH_O),
     METH(set_options, METH_O),

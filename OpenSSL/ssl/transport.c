@@ -34,7 +34,11 @@ ssl_transport_attach(ssl_state *st, ConnectionObject *conn, PyObject *transport)
         conn->transport = SSL_TRANSPORT_MEMORY;
         return 0;
     }
-    if (!PyObject_HasAttrString(transport, "fileno")) {
+    /* A descriptor as an int works too, as in pyOpenSSL.  An object with
+       read()/write() but no fileno() is the place for a Python-object
+       transport (SSL_TRANSPORT_PYTHON). */
+    if (!PyLong_Check(transport)
+        && !PyObject_HasAttrString(transport, "fileno")) {
         PyErr_Format(PyExc_TypeError,
                      "socket must be None or an object with fileno() "
                      "(a socket), not %.100s", Py_TYPE(transport)->tp_name);
