@@ -192,7 +192,8 @@ PyDoc_STRVAR(store_set_flags_doc,
 "set_flags($self, flags, /)\n--\n\n"
 "Turn on the verification flags *flags*, X509StoreFlags constants or'ed\n"
 "together (flags already set stay set).  An unknown bit raises\n"
-"ValueError.");
+"ValueError.  CRL_CHECK_ALL turns on CRL_CHECK too: OpenSSL checks no CRL\n"
+"at all with CRL_CHECK_ALL alone.");
 
 static PyObject *
 store_set_flags(X509StoreObject *self, PyObject *arg)
@@ -215,6 +216,10 @@ store_set_flags(X509StoreObject *self, PyObject *arg)
                      (flags & X509_V_FLAG_USE_CHECK_TIME)
                          ? " (use set_time for the verification time)" : "");
         return NULL;
+    }
+    /* Asking for every CRL must not end in checking none. */
+    if (flags & X509_V_FLAG_CRL_CHECK_ALL) {
+        flags |= X509_V_FLAG_CRL_CHECK;
     }
     if (!X509_STORE_set_flags(self->store, flags)) {
         return store_param_failed(self, "verification flags");
