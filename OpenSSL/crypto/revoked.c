@@ -142,7 +142,7 @@ revoked_set_serial(RevokedObject *self, PyObject *args, PyObject *kwds)
     static char *kwlist[] = {"hex_str", NULL};
     crypto_state *st = crypto_state_of((PyObject *)self);
     PyObject *hex_obj;
-    ossl_bytes hex = {.name = "hex_str"};
+    ossl_bytes hex = OSSL_BYTES("hex_str");
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:set_serial", kwlist, &hex_obj)
         || !ossl_cstring_conv(hex_obj, &hex)) {
         return NULL;
@@ -248,7 +248,7 @@ revoked_set_reason(RevokedObject *self, PyObject *args, PyObject *kwds)
     static char *kwlist[] = {"reason", NULL};
     crypto_state *st = crypto_state_of((PyObject *)self);
     PyObject *reason_obj;
-    ossl_bytes reason = {.name = "reason", .allow_none = 1};
+    ossl_bytes reason = OSSL_BYTES_OR_NONE("reason");
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:set_reason", kwlist,
                                      &reason_obj)
         || !ossl_cstring_conv(reason_obj, &reason)) {
