@@ -33,6 +33,8 @@ CERT_REVOKED = 23
 INVALID_CA = 79
 PATH_LENGTH_EXCEEDED = 25
 INVALID_PURPOSE = 26
+UNHANDLED_CRITICAL_EXTENSION = 34
+NO_EXPLICIT_POLICY = 43
 PERMITTED_VIOLATION = 47
 HOSTNAME_MISMATCH = 62
 EMAIL_MISMATCH = 63
@@ -136,6 +138,10 @@ class PKI:
                                          san=["www.example.org"])
 
         self.self_signed = pki.make_ca("localhost", "ec")
+
+        odd = crypto.X509Extension(b"1.3.6.1.4.1.55555.1", True, b"DER:05:00")
+        self.leaf_unknown_critical = pki.make_leaf(self.inter, key_type="ec",
+                                                   extensions=[odd])
 
         self.crl_inter_revokes_leaf = make_crl(self.inter, [self.leaf.cert])
         self.crl_inter_empty = make_crl(self.inter)
@@ -262,6 +268,15 @@ def _cases():
          lambda p: VerifySetup([p.root.cert], p.self_signed.cert)),
         ("self-signed leaf that is trusted", OK,
          lambda p: VerifySetup([p.self_signed.cert], p.self_signed.cert)),
+        ("unknown critical extension", UNHANDLED_CRITICAL_EXTENSION,
+         lambda p: chain(p, p.leaf_unknown_critical)),
+        ("unknown critical extension with IGNORE_CRITICAL", OK,
+         lambda p: chain(p, p.leaf_unknown_critical,
+                         flags=Flags.IGNORE_CRITICAL)),
+        ("expired leaf with NO_CHECK_TIME", OK,
+         lambda p: chain(p, p.leaf_expired, flags=Flags.NO_CHECK_TIME)),
+        ("EXPLICIT_POLICY on a chain without policies", NO_EXPLICIT_POLICY,
+         lambda p: chain(p, flags=Flags.EXPLICIT_POLICY)),
         ("X509_STRICT on a good chain", OK,
          lambda p: chain(p, flags=Flags.X509_STRICT)),
         ("several checks at once, all met", OK,
@@ -273,7 +288,28 @@ def _cases():
     ]
 
 
-CASES = _cases()
+FLAG_NAMES = [name for name in dir(Flags) if name.isupper()]
+
+
+def _flag_cases():
+    """Every X509StoreFlags constant alone on a good chain (with the CRLs
+    the CRL flags need)."""
+    cases = []
+    for name in FLAG_NAMES:
+        flag = getattr(Flags, name)
+        if name == "CRL_CHECK_ALL":
+            flag |= Flags.CRL_CHECK
+        expected = NO_EXPLICIT_POLICY if name == "EXPLICIT_POLICY" else OK
+
+        def make(p, flag=flag):
+            return VerifySetup([p.root.cert], p.leaf.cert, [p.inter.cert],
+                               crls=[p.crl_inter_empty, p.crl_root_empty],
+                               flags=flag)
+        cases.append((f"flag {name} on a good chain", expected, make))
+    return cases
+
+
+CASES = _cases() + _flag_cases()
 
 
 @pytest.mark.parametrize("name, expected, make", CASES,
@@ -288,5 +324,6 @@ def test_matches_openssl_verify(p, tmp_path, name, expected, make):
 
 def test_matrix_size():
     """The matrix the issue asks for, and then some."""
-    assert len(CASES) >= 45
+    assert len(CASES) >= 70
+    assert len(FLAG_NAMES) >= 10
     assert sum(expected is not OK for _, expected, _ in CASES) >= 25

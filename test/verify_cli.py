@@ -41,6 +41,7 @@ _FLAG_OPTIONS = [
     (crypto.X509StoreFlags.NO_ALT_CHAINS, "-no_alt_chains"),
     (crypto.X509StoreFlags.NO_CHECK_TIME, "-no_check_time"),
     (crypto.X509StoreFlags.ALLOW_PROXY_CERTS, "-allow_proxy_certs"),
+    (crypto.X509StoreFlags.NOTIFY_POLICY, "-policy_print"),
 ]
 
 PURPOSE_NAMES = {
