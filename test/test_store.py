@@ -483,6 +483,34 @@ def test_concurrent_verifications_share_a_store(chain):
     assert results == [3] * 200
 
 
+def test_set_store_while_another_thread_verifies(chain):
+    """Replacing the store drops the old one while a verification may still
+    be running on it without the GIL: it must keep its own reference."""
+    ctx = crypto.X509StoreContext(store_with(chain.ca.cert), chain.leaf.cert,
+                                  [chain.intermediate.cert])
+    outcomes = []
+    done = threading.Event()
+
+    def verifier():
+        try:
+            for _ in range(300):
+                outcomes.append(len(ctx.get_verified_chain()))
+        finally:
+            done.set()
+
+    def replacer():
+        while not done.is_set():
+            ctx.set_store(store_with(chain.ca.cert))
+
+    threads = [threading.Thread(target=verifier),
+               threading.Thread(target=replacer)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert outcomes == [3] * 300
+
+
 # ---- the C API that OpenSSL.SSL uses -------------------------------------------
 
 class _CryptoCAPI(ctypes.Structure):

@@ -276,7 +276,10 @@ static PyObject *
 storectx_run(X509StoreContextObject *self, int want_chain)
 {
     crypto_state *st = crypto_state_of((PyObject *)self);
+    /* Our own reference: set_store() on another thread while the GIL is
+       released may drop the last Python reference to the store. */
     X509_STORE *store = ((X509StoreObject *)self->store)->store;
+    X509_STORE_up_ref(store);
     X509 *leaf = X509_dup(((X509Object *)self->certificate)->x509);
     STACK_OF(X509) *untrusted = NULL;
     X509_STORE_CTX *ctx = NULL;
@@ -339,6 +342,7 @@ done:
     X509_STORE_CTX_free(ctx);
     sk_X509_pop_free(untrusted, X509_free);
     X509_free(leaf);
+    X509_STORE_free(store);
     return result;
 }
 
