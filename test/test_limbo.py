@@ -4,7 +4,9 @@ X509StoreContext and through `openssl verify` on the same files.
 Every testcase whose requirements X509Store can express (trusted roots,
 untrusted intermediates, validation time, server or client purpose, DNS
 name, IP address, one e-mail address, maximum depth, CRLs) is run, once with
-the default flags and once with X509_STRICT.  The package's verdict and
+the default flags and once with X509_STRICT, and on our side twice: with the
+roots and CRLs added one by one and loaded from the CA file with
+load_locations.  The package's verdict and
 error code must equal OpenSSL's on every one of them; limbo's own expected
 result is only counted, since where OpenSSL disagrees with limbo that is
 OpenSSL's behaviour.
@@ -102,6 +104,11 @@ def test_limbo_corpus_matches_openssl(tmp_path):
             ran += 1
             if ours != theirs:
                 mismatches.append((case["id"], flags, ours, theirs))
+            # The same store filled from the CA file, as the command reads it.
+            from_file = setup.verify_ours(directory, via_load_locations=True)
+            if from_file != theirs:
+                mismatches.append((case["id"], flags, "load_locations",
+                                   from_file, theirs))
             if (ours is None) == (case["expected_result"] == "SUCCESS"):
                 agreed_with_limbo += 1
     print(f"\nx509-limbo {LIMBO_JSON} "

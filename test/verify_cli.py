@@ -117,14 +117,19 @@ class VerifySetup:
                     f.write(_pem(item))
         return paths
 
-    def verify_ours(self, directory):
-        """None, or (code, depth) of the X509StoreContextError."""
+    def verify_ours(self, directory, via_load_locations=False):
+        """None, or (code, depth) of the X509StoreContextError.  The trusted
+        certificates and CRLs go in with add_cert/add_crl, or with
+        load_locations on the CA file as `openssl verify` reads it."""
         paths = self.write(directory)
         store = crypto.X509Store()
-        for cert in _load_certs(paths["trusted"]):
-            store.add_cert(cert)
-        for crl in _load_crls(paths["trusted"]):
-            store.add_crl(crl)
+        if via_load_locations:
+            store.load_locations(paths["trusted"])
+        else:
+            for cert in _load_certs(paths["trusted"]):
+                store.add_cert(cert)
+            for crl in _load_crls(paths["trusted"]):
+                store.add_crl(crl)
         if self.flags:
             store.set_flags(self.flags)
         if self.host is not None:
