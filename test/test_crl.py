@@ -361,3 +361,38 @@ def test_from_cryptography_built_crl(ca):
 def test_from_cryptography_rejects_other_types(ca):
     with pytest.raises(TypeError, match="crypto_crl"):
         crypto.CRL.from_cryptography(ca.cert.to_cryptography())
+
+
+def test_truncated_and_corrupted_crls_raise_error(ca):
+    crl = crypto.CRL()
+    crl.add_revoked(revoked(reason=b"superseded"))
+    der = crypto.dump_crl(crypto.FILETYPE_ASN1,
+                          crypto.load_crl(crypto.FILETYPE_PEM,
+                                          crl.export(ca.cert, ca.key)))
+    for end in range(len(der)):
+        with pytest.raises(crypto.Error):
+            crypto.load_crl(crypto.FILETYPE_ASN1, der[:end])
+    # Flipped bytes: an Error, or a CRL whose every getter returns a value
+    # or raises Error (a malformed date, say) with a message.
+    for index in range(0, len(der), 3):
+        data = bytearray(der)
+        data[index] ^= 0x5A
+        try:
+            loaded = crypto.load_crl(crypto.FILETYPE_ASN1, bytes(data))
+        except crypto.Error:
+            continue
+        getters = [loaded.get_issuer, loaded.get_lastUpdate,
+                   loaded.get_nextUpdate,
+                   lambda: crypto.dump_crl(crypto.FILETYPE_TEXT, loaded)]
+        for entry in loaded.get_revoked() or ():
+            getters += [entry.get_serial, entry.get_reason, entry.get_rev_date]
+        for getter in getters:
+            try:
+                getter()
+            except crypto.Error as exc:
+                assert exc.args[0], "an Error that says nothing"
+
+
+def test_overlong_serial_is_refused():
+    with pytest.raises(ValueError, match="hex_str"):
+        crypto.Revoked().set_serial(b"f" * 5000)

@@ -30,6 +30,9 @@ crypto_time_to_bytes(crypto_state *st, const ASN1_TIME *when)
     }
     ASN1_GENERALIZEDTIME *gt = ASN1_TIME_to_generalizedtime(when, NULL);
     if (gt == NULL) {
+        if (ERR_peek_error() == 0) {
+            return ossl_raise_msg(st->Error, "the time is malformed");
+        }
         return ossl_raise(st->Error);
     }
     PyObject *result = PyBytes_FromStringAndSize(
