@@ -560,3 +560,16 @@ def test_c_api_wraps_an_x509_store(chain):
     del original
     gc.collect()
     assert error_of(shared, chain).errors[0] == 62
+
+
+@pytest.mark.parametrize("cls", [crypto.X509Store, crypto.X509StoreContext,
+                                 crypto.CRL, crypto.Revoked])
+def test_every_method_is_documented_with_a_signature(cls):
+    import inspect
+    assert cls.__doc__
+    inspect.signature(cls)
+    for name, member in vars(cls).items():
+        if name.startswith("_") or not callable(member):
+            continue
+        assert member.__doc__, f"{cls.__name__}.{name} has no docstring"
+        inspect.signature(member)

@@ -301,11 +301,10 @@ crl_sign(CRLObject *self, PyObject *args, PyObject *kwds)
 static PyObject *crl_dump(crypto_state *st, int type, X509_CRL *crl);
 
 PyDoc_STRVAR(crl_export_doc,
-"export($self, cert, key, type=FILETYPE_PEM, days=100, digest=b'sha256')\n"
-"--\n\n"
+"export($self, cert, key, type=1, days=100, digest=b'sha256')\n--\n\n"
 "Set lastUpdate to now and nextUpdate *days* days later, sign the CRL as\n"
 "issued by *cert* with *key* and *digest*, and return it encoded as\n"
-"*type* (FILETYPE_PEM, FILETYPE_ASN1 or FILETYPE_TEXT).");
+"*type* (FILETYPE_PEM, the default, FILETYPE_ASN1 or FILETYPE_TEXT).");
 
 static PyObject *
 crl_export(CRLObject *self, PyObject *args, PyObject *kwds)
