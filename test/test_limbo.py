@@ -84,6 +84,8 @@ def limbo_setup(case, flags=0):
 
 
 def test_limbo_corpus_matches_openssl(tmp_path):
+    assert os.path.exists(LIMBO_JSON), (
+        f"x509-limbo corpus not found at {LIMBO_JSON}; set LIMBO_JSON")
     with open(LIMBO_JSON, "rb") as f:
         raw = f.read()
     corpus = json.loads(raw)
