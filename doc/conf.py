@@ -36,7 +36,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(bytes|str|int|float|bool|None|object|list|tuple|set|dict|type)"),
     (r"py:.*", r"(typing|collections\.abc)\..*"),
     (r"py:.*", r"(Any|Callable|Sequence|Iterable|Literal|Buffer|Self|NoReturn)"),
-    (r"py:.*", r"(cryptography|x509|ec|socket|datetime|os|ssl|asyncio|selectors|secrets)(\..*)?"),
-    (r"py:.*", r"(Exception|ValueError|TypeError|OSError|IndexError|KeyError|AttributeError|NotImplementedError|DeprecationWarning)"),
+    (r"py:.*", r"(cryptography|x509|ec|socket|datetime|os|ssl|asyncio|selectors|secrets|io)(\..*)?"),
+    (r"py:.*", r"(Exception|ValueError|TypeError|OSError|BlockingIOError|IndexError|KeyError|AttributeError|NotImplementedError|DeprecationWarning)"),
     (r"py:.*", r"(PathLike|StrOrBytesPath|path-like|buffer|callable|optional)"),
 ]

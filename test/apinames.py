@@ -14,6 +14,7 @@ DIR`` writes the tutorial's code (doc/tutorial.rst) as scripts for mypy.
 """
 import ast
 import importlib
+import inspect
 import os
 import re
 import sys
@@ -151,6 +152,32 @@ def _instance_attributes(modname):
     return found
 
 
+# Parameters the stubs declare (pyOpenSSL 26.4 has them) that the build may
+# not take yet.  Allowed only while the built function lacks them.
+PENDING_PARAMETERS = {
+    "OpenSSL.SSL.Connection.get_client_ca_list": "as_cryptography",
+}
+
+
+def pending_parameters():
+    """Stubtest allowlist lines for the PENDING_PARAMETERS not built yet."""
+    lines = []
+    for dotted, parameter in sorted(PENDING_PARAMETERS.items()):
+        parts = dotted.split(".")
+        obj = importlib.import_module(".".join(parts[:2]))  # OpenSSL.<module>
+        for part in parts[2:]:
+            obj = getattr(obj, part, None)
+        if obj is None:
+            continue  # the whole name is pending, and listed as such
+        try:
+            params = inspect.signature(obj).parameters
+        except (TypeError, ValueError):
+            continue
+        if parameter not in params:
+            lines.append(dotted)
+    return lines
+
+
 def pending(modname):
     """Stubbed names the built module does not have yet, as stubtest sees them."""
     module = importlib.import_module(modname)
@@ -226,6 +253,7 @@ def main(argv):
     lines = []
     for modname in MODULES:
         lines += [f"{modname}.{n}" for n in sorted(pending(modname))]
+    lines += pending_parameters()
     for modname in PYTHON_MODULES:
         try:
             importlib.import_module(modname)
