@@ -26,11 +26,9 @@ from OpenSSL import crypto
 from verify_cli import OPENSSL, VerifySetup, timestamp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_LIMBO = os.path.join(HERE, os.pardir, os.pardir, "shared", "testdata",
-                             "x509-limbo", "limbo.json")
-LIMBO_JSON = os.environ.get("LIMBO_JSON") or os.path.normpath(DEFAULT_LIMBO)
-if not os.path.exists(LIMBO_JSON):
-    LIMBO_JSON = "/work/shared/testdata/x509-limbo/limbo.json"
+# A copy of x509-limbo's corpus (Apache-2.0, see data/x509-limbo/LICENSE).
+DEFAULT_LIMBO = os.path.join(HERE, "data", "x509-limbo", "limbo.json")
+LIMBO_JSON = os.environ.get("LIMBO_JSON") or DEFAULT_LIMBO
 
 PURPOSES = {"SERVER": crypto.X509StorePurpose.SSL_SERVER,
             "CLIENT": crypto.X509StorePurpose.SSL_CLIENT}
