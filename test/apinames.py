@@ -137,6 +137,80 @@ def documented_names(modname):
     return names
 
 
+_SIGNATURE = re.compile(
+    r"^(?P<indent>\s*)\.\. py:(?P<kind>\w+)::\s*(?P<name>[\w.]+)\((?P<args>.*)\)\s*$"
+)
+
+
+def documented_parameters(modname):
+    """{name: [parameter names, "/", "*"]} from the reference's signatures."""
+    path = os.path.join(ROOT, MODULES[modname][1])
+    found = {}
+    current_module = None
+    owner = None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = _DIRECTIVE.match(line)
+            if not m:
+                continue
+            kind, name = m.group("kind"), m.group("name")
+            indent = len(m.group("indent"))
+            if kind in ("module", "currentmodule"):
+                current_module, owner = name, None
+                continue
+            if current_module != modname:
+                continue
+            if owner is not None and indent <= owner[0]:
+                owner = None
+            full = f"{owner[1]}.{name}" if owner is not None and "." not in name else name
+            sig = _SIGNATURE.match(line)
+            if sig:
+                params = [p.split("=")[0].strip() for p in sig.group("args").split(",")]
+                found[full] = [p if p in ("*", "/") else p.lstrip("*")
+                               for p in params if p]
+            if kind in ("class", "exception"):
+                owner = (indent, name)
+    return found
+
+
+def stub_parameters(modname):
+    """{name: [parameter names]} of the stub's functions, methods and
+    constructors (a class's entry is its __new__, or its __init__)."""
+    path = os.path.join(ROOT, MODULES[modname][0])
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), path)
+
+    def names(fn):
+        # Parameter names, with "/" after the positional-only ones and "*"
+        # before keyword-only ones, as a signature in the reference writes them.
+        args = fn.args
+        posonly = [a.arg for a in args.posonlyargs if a.arg not in ("self", "cls")]
+        result = posonly + (["/"] if posonly else [])
+        result += [a.arg for a in args.args if a.arg not in ("self", "cls")]
+        if args.vararg:
+            result.append(args.vararg.arg)
+        elif args.kwonlyargs:
+            result.append("*")
+        result += [a.arg for a in args.kwonlyargs]
+        if args.kwarg:
+            result.append(args.kwarg.arg)
+        return result
+
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and _public(node.name):
+            found[node.name] = names(node)
+        elif isinstance(node, ast.ClassDef) and _public(node.name):
+            for item in node.body:
+                if not isinstance(item, ast.FunctionDef):
+                    continue
+                if item.name == "__new__" or (item.name == "__init__" and node.name not in found):
+                    found[node.name] = names(item)
+                elif _public(item.name):
+                    found[f"{node.name}.{item.name}"] = names(item)
+    return found
+
+
 def _instance_attributes(modname):
     """Class members the stub declares without a value ("errors: list")."""
     path = os.path.join(ROOT, MODULES[modname][0])

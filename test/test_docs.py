@@ -9,8 +9,8 @@ import sys
 import tempfile
 import unittest
 
-from apinames import (MODULES, ROOT, documented_names, runtime_names, stub_names,
-                      tutorial_blocks)
+from apinames import (MODULES, ROOT, documented_names, documented_parameters,
+                      runtime_names, stub_names, stub_parameters, tutorial_blocks)
 
 
 class ReferenceCoverageTests(unittest.TestCase):
@@ -27,6 +27,21 @@ class ReferenceCoverageTests(unittest.TestCase):
                 extra = documented_names(modname) - stub_names(modname)
                 self.assertEqual(sorted(extra), [],
                                  f"the {modname} reference documents names the stub lacks")
+
+    def test_reference_signatures_match_the_stubs(self):
+        # A reader writes keyword arguments from the reference; the stubs
+        # (checked against the build by stubtest) say what the names are and
+        # which parameters are positional-only or keyword-only.
+        for modname in MODULES:
+            documented = documented_parameters(modname)
+            stubbed = stub_parameters(modname)
+            compared = 0
+            for name, params in sorted(documented.items()):
+                if name in stubbed:
+                    compared += 1
+                    with self.subTest(name=f"{modname}.{name}"):
+                        self.assertEqual(params, stubbed[name])
+            self.assertGreater(compared, 0)
 
     def test_reference_pages_are_in_the_table_of_contents(self):
         with open(os.path.join(ROOT, "doc", "index.rst"), encoding="utf-8") as f:
