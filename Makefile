@@ -44,14 +44,15 @@ asan: venv
 clean:
 	rm -rf build OpenSSL/*.so demo-out
 
-# Documentation: Sphinx in its own venv; warnings (and broken references) are errors.
+# Documentation: Sphinx in its own venv; warnings (and broken references) are
+# errors.  Sphinx and mypy are pinned: a new release may add warnings or checks.
 DOCS_VENV ?= .docs-venv
 DOCS_PY := $(abspath $(DOCS_VENV))/bin/python
 
 $(DOCS_VENV)/.ready:
 	$(PYTHON) -m venv $(DOCS_VENV)
 	$(DOCS_PY) -m pip install -q --upgrade pip
-	$(DOCS_PY) -m pip install -q sphinx
+	$(DOCS_PY) -m pip install -q "sphinx==9.0.4"
 	touch $@
 
 docs: $(DOCS_VENV)/.ready
@@ -68,7 +69,7 @@ STUBTEST_PY := $(abspath $(STUBTEST_VENV))/bin/python
 $(STUBTEST_VENV)/.ready:
 	$(PY) -m venv $(STUBTEST_VENV)
 	$(STUBTEST_PY) -m pip install -q --upgrade pip
-	$(STUBTEST_PY) -m pip install -q mypy cryptography typing_extensions
+	$(STUBTEST_PY) -m pip install -q "mypy==2.4.1" cryptography "typing_extensions>=4.15"
 	touch $@
 
 .PHONY: stubtest
