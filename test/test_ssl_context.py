@@ -485,6 +485,19 @@ def test_client_ca_list_reaches_the_client(main, other):
         "Test Root CA", "Test Root CA"]
 
 
+def test_client_ca_list_as_cryptography_names(main):
+    x509 = pytest.importorskip("cryptography.x509")
+    made, _ = main
+    crypto_name = made.ca.cert.to_cryptography().subject
+    sctx = server_context(main)
+    sctx.set_verify(SSL.VERIFY_PEER, lambda *a: True)
+    sctx.set_client_ca_list([crypto_name])
+    client, _ = connect(client_context(main), sctx)
+    names = client.get_client_ca_list(as_cryptography=True)
+    assert names == [crypto_name]
+    assert isinstance(names[0], x509.Name)
+
+
 def test_add_client_ca_and_load_client_ca(main):
     made, paths = main
     sctx = server_context(main)
