@@ -980,7 +980,9 @@ connection_accept(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
         return NULL;
     }
     ssl_state *st = CONN_STATE(self);
-    PyObject *conn = connection_make(st, Py_TYPE(self),
+    /* Always a plain Connection, as pyOpenSSL makes it: a subclass's
+       __init__ would not run here. */
+    PyObject *conn = connection_make(st, st->Connection_Type,
                                      (PyObject *)self->context,
                                      PyTuple_GET_ITEM(pair, 0));
     if (conn == NULL) {
