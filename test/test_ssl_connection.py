@@ -557,6 +557,27 @@ def test_non_blocking_socket_gives_want_read(pki_main):
         assert b.recv(5)[0] == 0x16     # the ClientHello went out
 
 
+def test_full_non_blocking_socket_gives_want_write(pki_main):
+    client, server = peers.socket_pair(client_context(pki_main),
+                                       server_context(pki_main))
+    peers.handshake_sockets(client, server)
+    client.setblocking(False)
+    chunk = b"w" * 65536
+    sent = 0
+    with pytest.raises(SSL.WantWriteError):
+        for _ in range(10000):      # far more than any socket buffer
+            sent += client.send(chunk)
+    assert client.want_write() or sent > 0
+    # Drain the other side; the same write then goes through.
+    received = 0
+    server_sock = server
+    while received < sent:
+        received += len(server_sock.recv(65536))
+    client.setblocking(True)
+    peers.bound(client)
+    assert client.sendall(chunk) == len(chunk)
+
+
 def test_peer_closes_socket_mid_handshake(pki_main):
     a, b = socket.socketpair()
     peers.bound(a)
@@ -700,6 +721,25 @@ def test_io_on_a_connection_already_in_an_io_call_is_refused(pki_main):
                                  server_context(pki_main))
     with pytest.raises(RuntimeError, match="in use"):
         handshake_memory(client, server)
+
+
+def test_callback_may_run_another_connection(pki_main):
+    # The callback re-enters OpenSSL (and releases the GIL again) while the
+    # outer handshake is suspended in it.
+    inner_versions = []
+
+    def callback(conn, cert, errnum, depth, ok):
+        if depth == 0:
+            inner_client, inner_server = memory_pair(
+                client_context(pki_main), server_context(pki_main))
+            handshake_memory(inner_client, inner_server)
+            inner_versions.append(inner_client.get_protocol_version_name())
+        return ok
+
+    client, server = memory_pair(client_context(pki_main, callback=callback),
+                                 server_context(pki_main))
+    handshake_memory(client, server)
+    assert inner_versions == ["TLSv1.3"]
 
 
 # ---- bad input ------------------------------------------------------------------
