@@ -415,6 +415,12 @@ def test_both_sides_agree_on_secrets(pki_main, version, name):
     assert client.get_group_name() == server.get_group_name() is not None
 
 
+def test_export_keying_material_needs_the_handshake(pki_main):
+    client, _ = memory_pair(client_context(pki_main), server_context(pki_main))
+    with pytest.raises(SSL.Error):
+        client.export_keying_material(b"EXPORTER-test", 32)
+
+
 def test_session_is_available_after_the_handshake(pki_main):
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))

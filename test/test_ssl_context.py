@@ -544,7 +544,7 @@ def test_session_settings():
     assert previous == SSL.SESS_CACHE_SERVER
     assert ctx.get_session_cache_mode() == SSL.SESS_CACHE_OFF
     assert ctx.get_timeout() > 0       # OpenSSL's default (7200 for TLS)
-    ctx.set_timeout(1234)
+    assert ctx.set_timeout(1234) > 0    # the previous value
     assert ctx.get_timeout() == 1234
     with pytest.raises(TypeError, match="timeout"):
         ctx.set_timeout("long")

@@ -1482,10 +1482,18 @@ connection_export_keying_material(ConnectionObject *self, PyObject *args,
         PyErr_SetString(PyExc_ValueError, "olen must not be negative");
         goto done;
     }
+    /* Before the handshake there are no keys; OpenSSL 3.0 may still
+       report success without writing the output. */
+    if (!SSL_is_init_finished(self->ssl)) {
+        ossl_raise_msg(CONN_STATE(self)->Error,
+                       "export_keying_material needs a finished handshake");
+        goto done;
+    }
     result = PyBytes_FromStringAndSize(NULL, olen);
     if (result == NULL) {
         goto done;
     }
+    memset(PyBytes_AS_STRING(result), 0, (size_t)olen);
     if (!SSL_export_keying_material(
             self->ssl, (unsigned char *)PyBytes_AS_STRING(result), (size_t)olen,
             label.data, (size_t)label.len, (const unsigned char *)context.data,
