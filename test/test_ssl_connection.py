@@ -716,6 +716,31 @@ def test_gil_is_released_during_a_blocking_read(pki_main):
     assert got == [b"late"]
 
 
+def test_signal_handler_exception_stops_a_blocked_recv(pki_main):
+    import signal
+
+    class Interrupted(Exception):
+        pass
+
+    def handler(signum, frame):
+        raise Interrupted()
+
+    client, server = peers.socket_pair(client_context(pki_main),
+                                       server_context(pki_main))
+    peers.handshake_sockets(client, server)
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(Interrupted):
+            server.recv(10)     # nothing will come: only the signal ends it
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    # The Connection still works afterwards.
+    client.sendall(b"after the signal")
+    assert server.recv(100) == b"after the signal"
+
+
 def test_io_on_a_connection_already_in_an_io_call_is_refused(pki_main):
     # A verify callback runs inside do_handshake(): a read on the same
     # Connection from there would re-enter OpenSSL on a busy SSL.

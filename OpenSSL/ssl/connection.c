@@ -60,8 +60,13 @@ release(ConnectionObject *self)
     self->busy = 0;
 }
 
-/* One SSL_* call with the GIL released; -1 (with RuntimeError) if another
-   call is running on this Connection. */
+/*
+ * One SSL_* call with the GIL released; -1 (with RuntimeError) if another
+ * call is running on this Connection, or with the exception a signal
+ * handler raised.  A blocking socket read or write interrupted by a signal
+ * (EINTR) runs Python's signal handlers, so Ctrl-C stops a blocked recv(),
+ * and is then retried.
+ */
 static int
 run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
 {
@@ -69,31 +74,47 @@ run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
         return -1;
     }
     SSL *ssl = self->ssl;
-    OSSL_ALLOW_THREADS_BEGIN
-    ERR_clear_error();
-    errno = 0;
-    switch (op) {
-    case IO_HANDSHAKE:
-        io->ret = SSL_do_handshake(ssl);
+    for (;;) {
+        OSSL_ALLOW_THREADS_BEGIN
+        ERR_clear_error();
+        errno = 0;
+        switch (op) {
+        case IO_HANDSHAKE:
+            io->ret = SSL_do_handshake(ssl);
+            break;
+        case IO_READ:
+            io->ret = SSL_read(ssl, buf, len);
+            break;
+        case IO_PEEK:
+            io->ret = SSL_peek(ssl, buf, len);
+            break;
+        case IO_WRITE:
+            io->ret = SSL_write(ssl, buf, len);
+            break;
+        case IO_SHUTDOWN:
+            io->ret = SSL_shutdown(ssl);
+            break;
+        default:
+            io->ret = -1;
+        }
+        io->saved_errno = errno;
+        io->ssl_error = io->ret > 0 ? SSL_ERROR_NONE
+                                    : SSL_get_error(ssl, io->ret);
+        OSSL_ALLOW_THREADS_END;
+        if (io->ret <= 0 && io->saved_errno == EINTR
+            && self->transport == SSL_TRANSPORT_SOCKET
+            && (io->ssl_error == SSL_ERROR_WANT_READ
+                || io->ssl_error == SSL_ERROR_WANT_WRITE
+                || io->ssl_error == SSL_ERROR_SYSCALL)) {
+            if (PyErr_CheckSignals() < 0) {
+                ERR_clear_error();
+                release(self);
+                return -1;
+            }
+            continue;
+        }
         break;
-    case IO_READ:
-        io->ret = SSL_read(ssl, buf, len);
-        break;
-    case IO_PEEK:
-        io->ret = SSL_peek(ssl, buf, len);
-        break;
-    case IO_WRITE:
-        io->ret = SSL_write(ssl, buf, len);
-        break;
-    case IO_SHUTDOWN:
-        io->ret = SSL_shutdown(ssl);
-        break;
-    default:
-        io->ret = -1;
     }
-    io->saved_errno = errno;
-    io->ssl_error = io->ret > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, io->ret);
-    OSSL_ALLOW_THREADS_END;
     release(self);
     return 0;
 }
