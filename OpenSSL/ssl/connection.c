@@ -708,35 +708,26 @@ connection_sendall(ConnectionObject *self, PyObject *args, PyObject *kwds)
                                      ossl_bytes_conv, &buf, &flags)) {
         return NULL;
     }
-    if (claim(self) < 0) {
-        ossl_bytes_release(&buf);
-        return NULL;
-    }
     ssl_io_result io = {.ret = 1, .ssl_error = SSL_ERROR_NONE};
     Py_ssize_t done = 0;
-    SSL *ssl = self->ssl;
-    const char *data = buf.data;
-    Py_ssize_t total = buf.len;
-    OSSL_ALLOW_THREADS_BEGIN
-    while (done < total) {
-        Py_ssize_t chunk = total - done;
+    int rc = 0;
+    while (done < buf.len) {
+        Py_ssize_t chunk = buf.len - done;
         if (chunk > INT_MAX) {
             chunk = INT_MAX;
         }
-        ERR_clear_error();
-        errno = 0;
-        io.ret = SSL_write(ssl, data + done, (int)chunk);
-        io.saved_errno = errno;
-        if (io.ret <= 0) {
-            io.ssl_error = SSL_get_error(ssl, io.ret);
+        rc = run_io(self, IO_WRITE, (void *)(buf.data + done), (int)chunk,
+                    &io);
+        if (rc < 0 || io.ret <= 0) {
             break;
         }
         done += io.ret;
     }
-    OSSL_ALLOW_THREADS_END;
-    release(self);
     ossl_bytes_release(&buf);
-    if (io.ret <= 0 && total > 0) {
+    if (rc < 0) {
+        return NULL;
+    }
+    if (io.ret <= 0) {
         return ssl_raise_io_error(self, &io);
     }
     if (ssl_raise_stashed(self)) {
