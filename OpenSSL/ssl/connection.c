@@ -148,7 +148,8 @@ connection_make(ssl_state *st, PyTypeObject *type, PyObject *context,
        when more data is waiting; retry inside OpenSSL instead. */
     SSL_set_mode(ssl, SSL_MODE_AUTO_RETRY);
     SSL_set_ex_data(ssl, ssl_connection_index, self);
-    if (ssl_transport_attach(st, self, transport) < 0) {
+    if (ssl_context_pin(ctx, ssl) < 0
+        || ssl_transport_attach(st, self, transport) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -316,6 +317,10 @@ connection_set_context(ConnectionObject *self, PyObject *arg)
     }
     if (SSL_set_SSL_CTX(self->ssl, ((ContextObject *)arg)->ctx) == NULL) {
         return ossl_raise(st->Error);
+    }
+    /* The new Context's cipher lists, CA names and chain apply from now. */
+    if (ssl_context_pin((ContextObject *)arg, self->ssl) < 0) {
+        return NULL;
     }
     Py_XSETREF(self->context, (ContextObject *)Py_NewRef(arg));
     Py_RETURN_NONE;
