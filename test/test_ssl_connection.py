@@ -515,6 +515,23 @@ def test_context_switch_brings_the_new_settings(pki_main, pki_other):
         "Test Intermediate CA"]
 
 
+def test_subclasses_call_super_init(pki_main):
+    class MyContext(SSL.Context):
+        def __init__(self, method):
+            super().__init__(method)
+            self.label = "mine"
+
+    class MyConnection(SSL.Connection):
+        def __init__(self, context, sock=None):
+            super().__init__(context, sock)
+            self.extra = 42
+
+    ctx = MyContext(SSL.TLS_METHOD)
+    conn = MyConnection(ctx, None)
+    assert (ctx.label, conn.extra) == ("mine", 42)
+    assert conn.get_context() is ctx
+
+
 def test_app_data(pki_main):
     conn = SSL.Connection(client_context(), None)
     assert conn.get_app_data() is None

@@ -172,6 +172,17 @@ connection_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return connection_make(st, type, context, transport);
 }
 
+/* All the work happens in __new__; __init__ takes the same arguments so
+   that subclasses can call super().__init__(context, socket). */
+static int
+connection_init(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"context", "socket", NULL};
+    PyObject *context, *transport = Py_None;
+    return PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Connection", kwlist,
+                                       &context, &transport) ? 0 : -1;
+}
+
 static int
 connection_traverse(ConnectionObject *self, visitproc visit, void *arg)
 {
@@ -1698,6 +1709,7 @@ static PyType_Slot connection_slots[] = {
                 "with fileno()), or over a pair of memory BIOs when socket is\n"
                 "None.  Attributes it does not have come from the socket."},
     {Py_tp_new, connection_new},
+    {Py_tp_init, connection_init},
     {Py_tp_dealloc, connection_dealloc},
     {Py_tp_traverse, connection_traverse},
     {Py_tp_clear, connection_clear},

@@ -185,6 +185,17 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return (PyObject *)self;
 }
 
+/* All the work happens in __new__; __init__ takes the same arguments so
+   that subclasses can call super().__init__(method). */
+static int
+context_init(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"method", NULL};
+    PyObject *method;
+    return PyArg_ParseTupleAndKeywords(args, kwds, "O:Context", kwlist,
+                                       &method) ? 0 : -1;
+}
+
 static int
 context_traverse(ContextObject *self, visitproc visit, void *arg)
 {
@@ -1172,6 +1183,7 @@ static PyType_Slot context_slots[] = {
                 "one of the *_METHOD constants (TLS_METHOD, TLS_CLIENT_METHOD,\n"
                 "TLS_SERVER_METHOD, ...)."},
     {Py_tp_new, context_new},
+    {Py_tp_init, context_init},
     {Py_tp_dealloc, context_dealloc},
     {Py_tp_traverse, context_traverse},
     {Py_tp_clear, context_clear},
