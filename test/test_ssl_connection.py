@@ -885,6 +885,42 @@ def test_callback_may_run_another_connection(pki_main):
     assert inner_versions == ["TLSv1.3"]
 
 
+def test_set_context_from_another_thread_during_the_handshake(pki_main,
+                                                              pki_other):
+    inside = threading.Event()
+    proceed = threading.Event()
+    outcome = []
+
+    def callback(conn, cert, errnum, depth, ok):
+        if depth == 0:
+            # From this Connection's own callback: allowed.
+            conn.set_context(conn.get_context())
+            inside.set()
+            proceed.wait(TIMEOUT)
+        return True
+
+    client, server = memory_pair(client_context(callback=callback),
+                                 server_context(pki_main))
+
+    def run():
+        try:
+            handshake_memory(client, server)
+            outcome.append("done")
+        except Exception as exc:  # checked below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert inside.wait(TIMEOUT)
+    try:
+        with pytest.raises(RuntimeError, match="another thread"):
+            client.set_context(server_context(pki_other))
+    finally:
+        proceed.set()
+        thread.join(TIMEOUT)
+    assert outcome == ["done"]
+
+
 # ---- bad input ------------------------------------------------------------------
 
 def test_bad_arguments():
