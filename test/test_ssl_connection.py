@@ -830,6 +830,7 @@ def test_gil_is_released_during_a_blocking_read(pki_main):
     assert got == [b"late"]
 
 
+@pytest.mark.thread_unsafe     # signal handlers live in the main thread
 def test_signal_handler_exception_stops_a_blocked_recv(pki_main):
     import signal
 
