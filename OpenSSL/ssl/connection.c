@@ -60,6 +60,18 @@ release(ConnectionObject *self)
     self->busy = 0;
 }
 
+int
+ssl_connection_claim(ConnectionObject *conn)
+{
+    return claim(conn);
+}
+
+void
+ssl_connection_release(ConnectionObject *conn)
+{
+    release(conn);
+}
+
 /* One SSL_* call with the GIL released; -1 (with RuntimeError) if another
    call is running on this Connection. */
 static int
@@ -997,19 +1009,6 @@ connection_sock_shutdown(ConnectionObject *self, PyObject *args,
     return result;
 }
 
-PyDoc_STRVAR(connection_makefile_doc,
-"makefile($self, *args, **kwargs)\n--\n\n"
-"Not available: a TLS connection cannot be duplicated.");
-
-static PyObject *
-connection_makefile(ConnectionObject *Py_UNUSED(self),
-                    PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
-{
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "Cannot make file object of OpenSSL.SSL.Connection");
-    return NULL;
-}
-
 /* ---- state ---------------------------------------------------------------- */
 
 PyDoc_STRVAR(connection_set_accept_state_doc,
@@ -1567,7 +1566,6 @@ static PyMethodDef connection_methods[] = {
     METH(connect_ex, METH_O),
     METH(accept, METH_NOARGS),
     METH(sock_shutdown, METH_VARARGS | METH_KEYWORDS),
-    METH(makefile, METH_VARARGS | METH_KEYWORDS),
     METH(set_accept_state, METH_NOARGS),
     METH(set_connect_state, METH_NOARGS),
     METH(want_read, METH_NOARGS),

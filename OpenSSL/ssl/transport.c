@@ -6,6 +6,7 @@
  *            descriptor, so records move without Python in the loop
  *   None     two memory BIOs: bio_write feeds `into_ssl`, bio_read drains
  *            `from_ssl`
+ *   object   with read()/write() but no fileno(): the BIO of pybio.c
  */
 #include "ssl.h"
 
@@ -35,9 +36,14 @@ ssl_transport_attach(ssl_state *st, ConnectionObject *conn, PyObject *transport)
         return 0;
     }
     if (!PyObject_HasAttrString(transport, "fileno")) {
+        if (PyObject_HasAttrString(transport, "read")
+            && PyObject_HasAttrString(transport, "write")) {
+            return ssl_pybio_attach(st, conn, transport);
+        }
         PyErr_Format(PyExc_TypeError,
-                     "socket must be None or an object with fileno() "
-                     "(a socket), not %.100s", Py_TYPE(transport)->tp_name);
+                     "socket must be None, an object with fileno() (a "
+                     "socket) or one with read() and write(), not %.100s",
+                     Py_TYPE(transport)->tp_name);
         return -1;
     }
     int fd = PyObject_AsFileDescriptor(transport);
