@@ -332,13 +332,36 @@ class OpenSSLServer:
         self.close()
 
 
-def s_client(port, *args, stdin=b"", dtls=False):
-    """Run `openssl s_client` against 127.0.0.1:port; return its output."""
+def s_client(port, *args, stdin=b"", wait_for=None):
+    """Run `openssl s_client` against 127.0.0.1:port; return its output.
+    With wait_for, stdin is sent only once a line starting with it came
+    from the server (so what arrived before it, such as TLS 1.3 tickets,
+    has been processed)."""
     cmd = ["timeout", "20", "openssl", "s_client", "-connect",
            f"127.0.0.1:{port}", "-CAfile", pki_paths()["ca"]] + list(args)
-    proc = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, timeout=30)
-    return proc.stdout.decode(errors="replace")
+    if wait_for is None:
+        proc = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=30)
+        return proc.stdout.decode(errors="replace")
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith(wait_for):
+                break
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+        # `timeout` bounds how long s_client can keep stdout open.
+        lines.append(proc.stdout.read())
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    return b"".join(lines).decode(errors="replace")
 
 
 def serve_once(ctx, handler, kind=socket.SOCK_STREAM):

@@ -51,12 +51,18 @@ typedef struct {
 static int
 error_is(PyObject *connection, const char *name)
 {
-    PyObject *module = PyType_GetModule(Py_TYPE(connection));
-    if (module == NULL) {
-        PyErr_Clear();
+    if (!PyErr_Occurred()) {
         return 0;
     }
-    ssl_state *st = PyModule_GetState(module);
+    /* Fetch the state with the exception set aside (the lookup may fail). */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    ssl_state *st = ssl_state_of(connection);
+    PyErr_Clear();
+    PyErr_Restore(type, value, tb);
+    if (st == NULL) {
+        return 0;
+    }
     PyObject *exc = NULL;
     if (strcmp(name, "ZeroReturnError") == 0) {
         exc = st->ZeroReturnError;
@@ -107,7 +113,7 @@ connectionio_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                                      &connection, &mode)) {
         return NULL;
     }
-    ssl_state *st = PyType_GetModuleState(type);
+    ssl_state *st = ssl_state_of_type(type);
     if (st == NULL || !PyObject_TypeCheck(connection, st->Connection_Type)) {
         PyErr_Format(PyExc_TypeError,
                      "connection must be a Connection, not %.100s",
@@ -413,8 +419,8 @@ connection_makefile(PyObject *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "unbuffered streams must be binary");
         return NULL;
     }
-    PyObject *module = PyType_GetModule(Py_TYPE(self));
-    PyObject *io = PyImport_ImportModule("io");
+    PyObject *module = PyType_GetModuleByDef(Py_TYPE(self), &ssl_module_def);
+    PyObject *io = module != NULL ? PyImport_ImportModule("io") : NULL;
     if (module == NULL || io == NULL) {
         Py_XDECREF(io);
         return NULL;
