@@ -23,10 +23,16 @@ import ssl
 import struct
 import subprocess
 import threading
+import typing
 
-from OpenSSL import SSL
+from OpenSSL import SSL, crypto
 
-import pki
+try:
+    import pki
+except AttributeError:
+    # pki needs this package's crypto API; under OSSL_TEST_INSTALLED=1 with
+    # a pyOpenSSL that lacks parts of it, chains come from cryptography.
+    pki = None
 
 TIMEOUT = 10.0          # any single network wait in the tests
 OPENSSL = os.environ.get("OSSL_OPENSSL_BIN", "openssl")
@@ -42,8 +48,93 @@ atexit.register(shutil.rmtree, _tmp, True)
 def chain(label="main", key_type="ec"):
     """A CA -> intermediate -> leaf chain, made once per label, and the
     paths of its PEM files: (pki.Chain, paths)."""
-    made = pki.make_chain(key_type)
+    if pki is not None and hasattr(crypto, "X509Extension"):
+        made = pki.make_chain(key_type)
+    else:
+        # OSSL_TEST_INSTALLED=1 against a pyOpenSSL without X509Extension:
+        # the same chain, made with cryptography.
+        made = _chain_with_cryptography(key_type)
     return made, made.write_pem(os.path.join(_tmp, label))
+
+
+def _chain_with_cryptography(key_type):
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
+
+    def key():
+        if key_type == "rsa":
+            return rsa.generate_private_key(65537, 2048)
+        return ec.generate_private_key(ec.SECP256R1())
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def issue(cn, subject_key, issuer, ca, pathlen=None):
+        name = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+        if ca:
+            name.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME,
+                                           "OpenSSL for Python tests"))
+        name = x509.Name(name)
+        issuer_name, issuer_key = issuer if issuer else (name, subject_key)
+        builder = (x509.CertificateBuilder()
+                   .subject_name(name).issuer_name(issuer_name)
+                   .public_key(subject_key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=30))
+                   .add_extension(x509.BasicConstraints(ca, pathlen), True))
+        if not ca:
+            builder = builder.add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"),
+                x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
+                False).add_extension(x509.ExtendedKeyUsage([
+                    ExtendedKeyUsageOID.SERVER_AUTH,
+                    ExtendedKeyUsageOID.CLIENT_AUTH]), False)
+        cert = builder.sign(issuer_key, hashes.SHA256())
+        return _Issued(crypto.X509.from_cryptography(cert),
+                          crypto.PKey.from_cryptography_key(subject_key)), \
+            (name, subject_key)
+
+    ca, ca_signer = issue("Test Root CA", key(), None, True)
+    inter, inter_signer = issue("Test Intermediate CA", key(), ca_signer,
+                                True, 0)
+    leaf, _ = issue("localhost", key(), inter_signer, False)
+    return _Chain(ca, inter, leaf)
+
+
+class _Issued(typing.NamedTuple):
+    cert: object
+    key: object
+
+    def pem(self):
+        return crypto.dump_certificate(crypto.FILETYPE_PEM, self.cert)
+
+    def key_pem(self):
+        return crypto.dump_privatekey(crypto.FILETYPE_PEM, self.key)
+
+
+class _Chain(typing.NamedTuple):
+    ca: _Issued
+    intermediate: _Issued
+    leaf: _Issued
+
+    def write_pem(self, directory):
+        os.makedirs(directory, exist_ok=True)
+        paths = {}
+        for label in ("ca", "intermediate", "leaf"):
+            issued = getattr(self, label)
+            for suffix, data in (("", issued.pem()), ("_key", issued.key_pem())):
+                path = os.path.join(directory, label + suffix + ".pem")
+                with open(path, "wb") as f:
+                    f.write(data)
+                paths[label + suffix] = path
+        path = os.path.join(directory, "chain.pem")
+        with open(path, "wb") as f:
+            f.write(self.leaf.pem() + self.intermediate.pem())
+        paths["chain"] = path
+        return paths
 
 
 # ---- stdlib ssl as the peer --------------------------------------------------

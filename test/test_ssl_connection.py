@@ -710,7 +710,7 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match="context"):
         SSL.Connection("not a context", None)
     with pytest.raises(TypeError, match="socket"):
-        SSL.Connection(ctx, 42)
+        SSL.Connection(ctx, "not a socket")
     conn = SSL.Connection(ctx, None)
     with pytest.raises(TypeError, match="bufsiz"):
         conn.recv("10")

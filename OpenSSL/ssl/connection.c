@@ -226,6 +226,23 @@ connection_getattro(ConnectionObject *self, PyObject *name)
     return PyObject_GetAttr(self->socket, name);
 }
 
+PyDoc_STRVAR(connection___getattr___doc,
+"__getattr__($self, name, /)\n--\n\n"
+"Look name up on the socket (what happens for attributes the Connection\n"
+"does not have).");
+
+static PyObject *
+connection___getattr__(ConnectionObject *self, PyObject *name)
+{
+    if (self->socket == NULL) {
+        PyErr_Format(PyExc_AttributeError,
+                     "'%.100s' object has no attribute '%U'",
+                     Py_TYPE(self)->tp_name, name);
+        return NULL;
+    }
+    return PyObject_GetAttr(self->socket, name);
+}
+
 static int
 need_socket(ConnectionObject *self)
 {
@@ -1208,14 +1225,49 @@ connection_get_verify_result(ConnectionObject *self,
 }
 
 PyDoc_STRVAR(connection_get_client_ca_list_doc,
-"get_client_ca_list($self, /)\n--\n\n"
+"get_client_ca_list($self, *, as_cryptography=False)\n--\n\n"
 "The CA names a server sends (or, on a client, received) as acceptable\n"
-"issuers of client certificates, as X509Name objects.");
+"issuers of client certificates: X509Name objects, or cryptography\n"
+"x509.Name objects with as_cryptography=True.");
+
+/* A cryptography x509.Name with the DER encoding of `name`. */
+static PyObject *
+name_to_cryptography(const X509_NAME *name)
+{
+    unsigned char *der = NULL;
+    int len = i2d_X509_NAME(name, &der);
+    if (len < 0) {
+        PyErr_SetString(PyExc_ValueError, "the name cannot be encoded");
+        return NULL;
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize((const char *)der, len);
+    OPENSSL_free(der);
+    if (bytes == NULL) {
+        return NULL;
+    }
+    PyObject *x509mod = PyImport_ImportModule("cryptography.x509");
+    PyObject *result = NULL;
+    if (x509mod != NULL) {
+        PyObject *cls = PyObject_GetAttrString(x509mod, "Name");
+        if (cls != NULL) {
+            result = PyObject_CallMethod(cls, "from_bytes", "O", bytes);
+            Py_DECREF(cls);
+        }
+        Py_DECREF(x509mod);
+    }
+    Py_DECREF(bytes);
+    return result;
+}
 
 static PyObject *
-connection_get_client_ca_list(ConnectionObject *self,
-                              PyObject *Py_UNUSED(ignored))
+connection_get_client_ca_list(ConnectionObject *self, PyObject *args,
+                              PyObject *kwds)
 {
+    int as_crypto;
+    if (parse_as_cryptography(args, kwds, "get_client_ca_list",
+                              &as_crypto) < 0) {
+        return NULL;
+    }
     ssl_state *st = CONN_STATE(self);
     STACK_OF(X509_NAME) *names = SSL_get_client_CA_list(self->ssl);
     int n = names != NULL ? sk_X509_NAME_num(names) : 0;
@@ -1224,8 +1276,10 @@ connection_get_client_ca_list(ConnectionObject *self,
         return NULL;
     }
     for (int i = 0; i < n; i++) {
-        PyObject *item = st->crypto->x509name_from_ptr(
-            st->crypto, sk_X509_NAME_value(names, i));
+        const X509_NAME *name = sk_X509_NAME_value(names, i);
+        PyObject *item = as_crypto
+            ? name_to_cryptography(name)
+            : st->crypto->x509name_from_ptr(st->crypto, name);
         if (item == NULL) {
             Py_DECREF(list);
             return NULL;
@@ -1537,6 +1591,7 @@ connection_set_session(ConnectionObject *self, PyObject *arg)
      connection_##name##_doc}
 
 static PyMethodDef connection_methods[] = {
+    METH(__getattr__, METH_O),
     METH(get_context, METH_NOARGS),
     METH(set_context, METH_O),
     METH(set_options, METH_O),
@@ -1581,7 +1636,7 @@ static PyMethodDef connection_methods[] = {
     METH(get_peer_cert_chain, METH_VARARGS | METH_KEYWORDS),
     METH(get_verified_chain, METH_VARARGS | METH_KEYWORDS),
     METH(get_verify_result, METH_NOARGS),
-    METH(get_client_ca_list, METH_NOARGS),
+    METH(get_client_ca_list, METH_VARARGS | METH_KEYWORDS),
     METH(get_cipher_list, METH_NOARGS),
     METH(get_cipher_name, METH_NOARGS),
     METH(get_cipher_bits, METH_NOARGS),

@@ -732,10 +732,44 @@ context_load_client_ca(ContextObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* A new X509_NAME from an X509Name or a cryptography x509.Name. */
+static X509_NAME *
+name_arg(ssl_state *st, PyObject *item)
+{
+    if (PyObject_TypeCheck(item, st->crypto->X509Name_Type)) {
+        return st->crypto->x509name_as_ptr(st->crypto, item);
+    }
+    if (PyObject_HasAttrString(item, "public_bytes")
+        && PyObject_HasAttrString(item, "rdns")) {
+        PyObject *der = PyObject_CallMethod(item, "public_bytes", NULL);
+        if (der == NULL) {
+            return NULL;
+        }
+        if (!PyBytes_Check(der)) {
+            Py_DECREF(der);
+            PyErr_SetString(PyExc_TypeError,
+                            "x509.Name.public_bytes() did not return bytes");
+            return NULL;
+        }
+        const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(der);
+        X509_NAME *name = d2i_X509_NAME(NULL, &p, PyBytes_GET_SIZE(der));
+        Py_DECREF(der);
+        if (name == NULL) {
+            ossl_raise(st->Error);
+        }
+        return name;
+    }
+    PyErr_Format(PyExc_TypeError,
+                 "certificate_authorities must hold X509Name or "
+                 "cryptography x509.Name objects, not %.100s",
+                 Py_TYPE(item)->tp_name);
+    return NULL;
+}
+
 PyDoc_STRVAR(context_set_client_ca_list_doc,
 "set_client_ca_list($self, certificate_authorities, /)\n--\n\n"
-"Send these names (a sequence of X509Name) to clients as the CAs whose\n"
-"certificates the server accepts.");
+"Send these names (X509Name or cryptography x509.Name objects) to clients\n"
+"as the CAs whose certificates the server accepts.");
 
 static PyObject *
 context_set_client_ca_list(ContextObject *self, PyObject *arg)
@@ -754,13 +788,7 @@ context_set_client_ca_list(ContextObject *self, PyObject *arg)
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        if (!PyObject_TypeCheck(item, st->crypto->X509Name_Type)) {
-            PyErr_Format(PyExc_TypeError,
-                         "certificate_authorities must hold X509Name objects, "
-                         "not %.100s", Py_TYPE(item)->tp_name);
-            goto fail;
-        }
-        X509_NAME *name = st->crypto->x509name_as_ptr(st->crypto, item);
+        X509_NAME *name = name_arg(st, item);
         if (name == NULL) {
             goto fail;
         }

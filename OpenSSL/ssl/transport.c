@@ -35,7 +35,10 @@ ssl_transport_attach(ssl_state *st, ConnectionObject *conn, PyObject *transport)
         conn->transport = SSL_TRANSPORT_MEMORY;
         return 0;
     }
-    if (!PyObject_HasAttrString(transport, "fileno")) {
+    /* A descriptor as an int works too, as in pyOpenSSL.  An object with
+       read()/write() but no fileno() gets the Python-object BIO. */
+    if (!PyLong_Check(transport)
+        && !PyObject_HasAttrString(transport, "fileno")) {
         if (PyObject_HasAttrString(transport, "read")
             && PyObject_HasAttrString(transport, "write")) {
             return ssl_pybio_attach(st, conn, transport);
