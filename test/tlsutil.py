@@ -304,6 +304,23 @@ class OpenSSLServer:
         self.close()
         raise AssertionError("s_server did not start: " + "".join(self.lines))
 
+    def send(self, data):
+        """Type data into s_server: it sends it to the connected client."""
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def wait_for(self, text):
+        """Read s_server's output until a line contains text."""
+        for _ in range(200):
+            line = self.proc.stdout.readline().decode(errors="replace")
+            if not line:
+                break
+            self.lines.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"s_server never printed {text!r}: "
+                             + "".join(self.lines))
+
     def output(self):
         """Everything s_server printed, once it has exited."""
         try:
