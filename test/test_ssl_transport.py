@@ -197,6 +197,36 @@ class TestPythonObjectTransport:
         assert thread.join() == "TLSv1.3"
         ours.close()
 
+    def test_both_ends_in_threads_over_socket_streams(self):
+        # Each side blocks inside its transport's read() with the GIL
+        # released around OpenSSL and re-taken for the Python call.
+        ours, theirs = socket.socketpair()
+        ours.settimeout(TIMEOUT)
+        theirs.settimeout(TIMEOUT)
+        data = bytes(range(256)) * 4096
+
+        def serve():
+            conn = SSL.Connection(server_context(), SocketStream(theirs))
+            conn.set_accept_state()
+            got = b""
+            while len(got) < len(data):
+                got += conn.recv(65536)
+            conn.sendall(got[::-1])
+            return len(got)
+
+        thread = Thread(serve)
+        thread.start()
+        conn = SSL.Connection(client_context(), SocketStream(ours))
+        conn.set_connect_state()
+        conn.sendall(data)
+        back = b""
+        while len(back) < len(data):
+            back += conn.recv(65536)
+        assert back == data[::-1]
+        assert thread.join() == len(data)
+        ours.close()
+        theirs.close()
+
     def test_openssl_s_server_over_socket_stream(self):
         with OpenSSLServer("-rev") as server:
             sock = connect(server.port)
