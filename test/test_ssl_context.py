@@ -84,6 +84,20 @@ def test_constants_have_openssl_values():
     assert SSL.X509 is crypto.X509 and SSL.PKey is crypto.PKey
 
 
+def test_c_api_capsule():
+    import ctypes
+    api = ctypes.pythonapi
+    api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+    api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    api.PyCapsule_IsValid.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    assert api.PyCapsule_IsValid(SSL._C_API, b"OpenSSL.SSL._C_API")
+    pointer = api.PyCapsule_GetPointer(SSL._C_API, b"OpenSSL.SSL._C_API")
+    version, size = (ctypes.c_uint * 2).from_address(pointer)
+    assert version >= 1
+    assert size >= 2 * ctypes.sizeof(ctypes.c_uint) + 6 * ctypes.sizeof(
+        ctypes.c_void_p)
+
+
 # ---- construction ---------------------------------------------------------
 
 @pytest.mark.parametrize("method", [
@@ -530,7 +544,7 @@ def test_session_settings():
     assert previous == SSL.SESS_CACHE_SERVER
     assert ctx.get_session_cache_mode() == SSL.SESS_CACHE_OFF
     assert ctx.get_timeout() > 0       # OpenSSL's default (7200 for TLS)
-    ctx.set_timeout(1234)
+    assert ctx.set_timeout(1234) > 0    # the previous value
     assert ctx.get_timeout() == 1234
     with pytest.raises(TypeError, match="timeout"):
         ctx.set_timeout("long")

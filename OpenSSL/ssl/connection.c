@@ -72,8 +72,13 @@ ssl_connection_release(ConnectionObject *conn)
     release(conn);
 }
 
-/* One SSL_* call with the GIL released; -1 (with RuntimeError) if another
-   call is running on this Connection. */
+/*
+ * One SSL_* call with the GIL released; -1 (with RuntimeError) if another
+ * call is running on this Connection, or with the exception a signal
+ * handler raised.  A blocking socket read or write interrupted by a signal
+ * (EINTR) runs Python's signal handlers, so Ctrl-C stops a blocked recv(),
+ * and is then retried.
+ */
 static int
 run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
 {
@@ -81,31 +86,47 @@ run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
         return -1;
     }
     SSL *ssl = self->ssl;
-    OSSL_ALLOW_THREADS_BEGIN
-    ERR_clear_error();
-    errno = 0;
-    switch (op) {
-    case IO_HANDSHAKE:
-        io->ret = SSL_do_handshake(ssl);
+    for (;;) {
+        OSSL_ALLOW_THREADS_BEGIN
+        ERR_clear_error();
+        errno = 0;
+        switch (op) {
+        case IO_HANDSHAKE:
+            io->ret = SSL_do_handshake(ssl);
+            break;
+        case IO_READ:
+            io->ret = SSL_read(ssl, buf, len);
+            break;
+        case IO_PEEK:
+            io->ret = SSL_peek(ssl, buf, len);
+            break;
+        case IO_WRITE:
+            io->ret = SSL_write(ssl, buf, len);
+            break;
+        case IO_SHUTDOWN:
+            io->ret = SSL_shutdown(ssl);
+            break;
+        default:
+            io->ret = -1;
+        }
+        io->saved_errno = errno;
+        io->ssl_error = io->ret > 0 ? SSL_ERROR_NONE
+                                    : SSL_get_error(ssl, io->ret);
+        OSSL_ALLOW_THREADS_END;
+        if (io->ret <= 0 && io->saved_errno == EINTR
+            && self->transport == SSL_TRANSPORT_SOCKET
+            && (io->ssl_error == SSL_ERROR_WANT_READ
+                || io->ssl_error == SSL_ERROR_WANT_WRITE
+                || io->ssl_error == SSL_ERROR_SYSCALL)) {
+            if (PyErr_CheckSignals() < 0) {
+                ERR_clear_error();
+                release(self);
+                return -1;
+            }
+            continue;
+        }
         break;
-    case IO_READ:
-        io->ret = SSL_read(ssl, buf, len);
-        break;
-    case IO_PEEK:
-        io->ret = SSL_peek(ssl, buf, len);
-        break;
-    case IO_WRITE:
-        io->ret = SSL_write(ssl, buf, len);
-        break;
-    case IO_SHUTDOWN:
-        io->ret = SSL_shutdown(ssl);
-        break;
-    default:
-        io->ret = -1;
     }
-    io->saved_errno = errno;
-    io->ssl_error = io->ret > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, io->ret);
-    OSSL_ALLOW_THREADS_END;
     release(self);
     return 0;
 }
@@ -699,35 +720,26 @@ connection_sendall(ConnectionObject *self, PyObject *args, PyObject *kwds)
                                      ossl_bytes_conv, &buf, &flags)) {
         return NULL;
     }
-    if (claim(self) < 0) {
-        ossl_bytes_release(&buf);
-        return NULL;
-    }
     ssl_io_result io = {.ret = 1, .ssl_error = SSL_ERROR_NONE};
     Py_ssize_t done = 0;
-    SSL *ssl = self->ssl;
-    const char *data = buf.data;
-    Py_ssize_t total = buf.len;
-    OSSL_ALLOW_THREADS_BEGIN
-    while (done < total) {
-        Py_ssize_t chunk = total - done;
+    int rc = 0;
+    while (done < buf.len) {
+        Py_ssize_t chunk = buf.len - done;
         if (chunk > INT_MAX) {
             chunk = INT_MAX;
         }
-        ERR_clear_error();
-        errno = 0;
-        io.ret = SSL_write(ssl, data + done, (int)chunk);
-        io.saved_errno = errno;
-        if (io.ret <= 0) {
-            io.ssl_error = SSL_get_error(ssl, io.ret);
+        rc = run_io(self, IO_WRITE, (void *)(buf.data + done), (int)chunk,
+                    &io);
+        if (rc < 0 || io.ret <= 0) {
             break;
         }
         done += io.ret;
     }
-    OSSL_ALLOW_THREADS_END;
-    release(self);
     ossl_bytes_release(&buf);
-    if (io.ret <= 0 && total > 0) {
+    if (rc < 0) {
+        return NULL;
+    }
+    if (io.ret <= 0) {
         return ssl_raise_io_error(self, &io);
     }
     if (ssl_raise_stashed(self)) {
@@ -992,7 +1004,9 @@ connection_accept(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
         return NULL;
     }
     ssl_state *st = CONN_STATE(self);
-    PyObject *conn = connection_make(st, Py_TYPE(self),
+    /* Always a plain Connection, as pyOpenSSL makes it: a subclass's
+       __init__ would not run here. */
+    PyObject *conn = connection_make(st, st->Connection_Type,
                                      (PyObject *)self->context,
                                      PyTuple_GET_ITEM(pair, 0));
     if (conn == NULL) {
@@ -1479,10 +1493,18 @@ connection_export_keying_material(ConnectionObject *self, PyObject *args,
         PyErr_SetString(PyExc_ValueError, "olen must not be negative");
         goto done;
     }
+    /* Before the handshake there are no keys; OpenSSL 3.0 may still
+       report success without writing the output. */
+    if (!SSL_is_init_finished(self->ssl)) {
+        ossl_raise_msg(CONN_STATE(self)->Error,
+                       "export_keying_material needs a finished handshake");
+        goto done;
+    }
     result = PyBytes_FromStringAndSize(NULL, olen);
     if (result == NULL) {
         goto done;
     }
+    memset(PyBytes_AS_STRING(result), 0, (size_t)olen);
     if (!SSL_export_keying_material(
             self->ssl, (unsigned char *)PyBytes_AS_STRING(result), (size_t)olen,
             label.data, (size_t)label.len, (const unsigned char *)context.data,

@@ -879,7 +879,8 @@ context_get_session_cache_mode(ContextObject *self,
 
 PyDoc_STRVAR(context_set_timeout_doc,
 "set_timeout($self, timeout, /)\n--\n\n"
-"Set how long, in seconds, new sessions stay resumable (default 300).");
+"Set how long, in seconds, new sessions stay resumable; return the\n"
+"previous value.");
 
 static PyObject *
 context_set_timeout(ContextObject *self, PyObject *arg)
@@ -893,8 +894,8 @@ context_set_timeout(ContextObject *self, PyObject *arg)
     if (timeout == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    SSL_CTX_set_timeout(self->ctx, timeout);
-    Py_RETURN_NONE;
+    /* pyOpenSSL returns the previous timeout; so do we. */
+    return PyLong_FromLong(SSL_CTX_set_timeout(self->ctx, timeout));
 }
 
 PyDoc_STRVAR(context_get_timeout_doc,
