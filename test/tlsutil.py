@@ -29,10 +29,18 @@ except AttributeError:  # another OpenSSL package without crypto.TYPE_ED25519
 TIMEOUT = 10
 
 _paths = None
+_paths_lock = threading.Lock()
 
 
 def pki_paths():
-    """PEM files of one EC chain (made once per test run)."""
+    """PEM files of one EC chain (made once per test run, whichever
+    thread asks first)."""
+    global _paths
+    with _paths_lock:
+        return _make_paths()
+
+
+def _make_paths():
     global _paths
     if _paths is None:
         directory = tempfile.mkdtemp(prefix="ossl-tls-")
