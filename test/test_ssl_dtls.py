@@ -147,6 +147,20 @@ class TestMemory:
         handshake(client, server)
         assert 0 < client.get_cleartext_mtu() < 600
 
+    def test_srtp_profile(self):
+        cctx, sctx = dtls_contexts()
+        cctx.set_tlsext_use_srtp(b"SRTP_AES128_CM_SHA1_80")
+        sctx.set_tlsext_use_srtp(b"SRTP_AES128_CM_SHA1_32:SRTP_AES128_CM_SHA1_80")
+        client, server = memory_dtls_pair(cctx, sctx)
+        listen(client, server)
+        handshake(client, server)
+        assert client.get_selected_srtp_profile() == b"SRTP_AES128_CM_SHA1_80"
+        assert server.get_selected_srtp_profile() == b"SRTP_AES128_CM_SHA1_80"
+
+    def test_unknown_srtp_profile(self):
+        with pytest.raises(SSL.Error):
+            client_context(SSL.DTLS_METHOD).set_tlsext_use_srtp(b"SRTP_NOPE")
+
     def test_methods_need_dtls(self):
         conn = SSL.Connection(client_context(), None)
         with pytest.raises(SSL.Error):

@@ -720,3 +720,50 @@ class TestPSK:
         client.set_connect_state()
         handshake(client, server, memory=False)
         assert exchange(client, server, b"x" * 5000, memory=False) == b"x" * 5000
+
+
+class TestOverPythonTransport:
+    """The extensions ride on any transport: one handshake over two Python
+    objects with read()/write() carries SNI, ALPN, an OCSP staple, key log
+    lines and a chosen group, and a second one resumes the session."""
+
+    def test_everything_at_once(self, tmp_path):
+        der, _ = ocsp_response(tmp_path)
+        seen = {}
+        sctx = server_context()
+        sctx.set_session_id(b"python transport")
+        sctx.set_tlsext_servername_callback(
+            lambda conn: seen.setdefault("sni", conn.get_servername()))
+        sctx.set_alpn_select_callback(lambda conn, protos: protos[-1])
+        sctx.set_ocsp_server_callback(lambda conn, data: der)
+        cctx = client_context()
+        cctx.set_alpn_protos([b"h2", b"http/1.1"])
+        cctx.set_ocsp_client_callback(
+            lambda conn, ocsp, data: seen.setdefault("ocsp", ocsp) is not None)
+        cctx.set_groups(["P-384"])
+        lines = []
+        cctx.set_keylog_callback(lambda conn, line: lines.append(line))
+
+        def connect(session=None):
+            a, b = transport_pair()
+            server = SSL.Connection(sctx, a)
+            server.set_accept_state()
+            client = SSL.Connection(cctx, b)
+            client.set_tlsext_host_name(b"py.transport")
+            client.request_ocsp()
+            if session is not None:
+                client.set_session(session)
+            client.set_connect_state()
+            handshake(client, server, memory=False)
+            assert exchange(server, client, b"ticket", memory=False) == b"ticket"
+            return client, server
+
+        client, server = connect()
+        assert seen == {"sni": b"py.transport", "ocsp": der}
+        assert client.get_alpn_proto_negotiated() == b"http/1.1"
+        assert client.get_group_name() == "secp384r1"
+        assert any(line.startswith(b"CLIENT_TRAFFIC_SECRET_0") for line in lines)
+        session = client.get_session()
+        client.shutdown()
+        again, _ = connect(session)
+        assert again.session_reused()
