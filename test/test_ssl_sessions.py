@@ -156,6 +156,16 @@ class TestSessionCallback:
         second, _ = connect_once(cctx, sctx, session)
         assert second.session_reused()
 
+    def test_client_only_context(self):
+        _, sctx = contexts(SSL.TLS1_3_VERSION)
+        cctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+        seen = []
+        cctx.set_session_callback(lambda conn, session: seen.append(session))
+        assert cctx.get_session_cache_mode() & SSL.SESS_CACHE_CLIENT
+        first, _ = connect_once(cctx, sctx)
+        second, _ = connect_once(cctx, sctx, seen[-1])
+        assert second.session_reused()
+
     def test_server_side_callback(self):
         # A server's session cache (TLS 1.2 without tickets) stores ids.
         cctx, sctx = contexts(SSL.TLS1_2_VERSION)

@@ -546,7 +546,9 @@ PyDoc_STRVAR(context_set_session_callback_doc,
 "Call callback(connection, session) whenever a connection gets a new\n"
 "resumable Session: after a full TLS 1.2 handshake, and for each TLS 1.3\n"
 "ticket (which arrives after the handshake, with the first read).  Turns\n"
-"on client-side caching so clients see them too.  None stops it.");
+"on client-side caching so clients see them too; a TLS_METHOD Context then\n"
+"also keeps client sessions in its internal cache until they time out\n"
+"(set_timeout), a TLS_CLIENT_METHOD one does not.  None stops it.");
 
 static PyObject *
 context_set_session_callback(ContextObject *self, PyObject *arg)
@@ -558,8 +560,15 @@ context_set_session_callback(ContextObject *self, PyObject *arg)
         SSL_CTX_sess_set_new_cb(self->ctx, NULL);
         Py_RETURN_NONE;
     }
-    long mode = SSL_CTX_get_session_cache_mode(self->ctx);
-    SSL_CTX_set_session_cache_mode(self->ctx, mode | SSL_SESS_CACHE_CLIENT);
+    long mode = SSL_CTX_get_session_cache_mode(self->ctx)
+                | SSL_SESS_CACHE_CLIENT;
+    /* OpenSSL files client sessions in the internal cache, where nothing
+       ever looks them up; a Context that can only be a client skips it. */
+    if (SSL_CTX_get_ssl_method(self->ctx) == TLS_client_method()
+        || SSL_CTX_get_ssl_method(self->ctx) == DTLS_client_method()) {
+        mode |= SSL_SESS_CACHE_NO_INTERNAL_STORE;
+    }
+    SSL_CTX_set_session_cache_mode(self->ctx, mode);
     SSL_CTX_sess_set_new_cb(self->ctx, new_session_trampoline);
     Py_RETURN_NONE;
 }
