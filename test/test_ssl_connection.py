@@ -498,6 +498,40 @@ def test_context_switch(pki_main, pki_other):
     assert client.get_peer_certificate() == pki_other[0].leaf.cert
 
 
+def test_context_switch_brings_the_new_settings(pki_main, pki_other):
+    first = server_context(pki_main)
+    first.set_verify(SSL.VERIFY_PEER, lambda *a: True)
+    first.set_client_ca_list([pki_main[0].ca.cert.get_subject()])
+    second = server_context(pki_other)
+    second.set_verify(SSL.VERIFY_PEER, lambda *a: True)
+    second.set_client_ca_list([pki_other[0].intermediate.cert.get_subject()])
+    second.set_cipher_list(b"ECDHE-ECDSA-AES256-GCM-SHA384")
+    cctx = client_context(pki_other, version=SSL.TLS1_2_VERSION)
+    client, server = memory_pair(cctx, first)
+    server.set_context(second)
+    handshake_memory(client, server)
+    assert client.get_cipher_name() == "ECDHE-ECDSA-AES256-GCM-SHA384"
+    assert [n.CN for n in client.get_client_ca_list()] == [
+        "Test Intermediate CA"]
+
+
+def test_subclasses_call_super_init(pki_main):
+    class MyContext(SSL.Context):
+        def __init__(self, method):
+            super().__init__(method)
+            self.label = "mine"
+
+    class MyConnection(SSL.Connection):
+        def __init__(self, context, sock=None):
+            super().__init__(context, sock)
+            self.extra = 42
+
+    ctx = MyContext(SSL.TLS_METHOD)
+    conn = MyConnection(ctx, None)
+    assert (ctx.label, conn.extra) == ("mine", 42)
+    assert conn.get_context() is ctx
+
+
 def test_app_data(pki_main):
     conn = SSL.Connection(client_context(), None)
     assert conn.get_app_data() is None
@@ -698,6 +732,52 @@ def test_eight_threads_handshake_on_one_shared_context(pki_main):
     assert sorted(results) == sorted(list(range(8)) * rounds)
     assert len(callbacks) == 8 * rounds * 3
     assert len(set(callbacks)) >= 8
+
+
+def test_context_changed_while_other_threads_handshake(pki_main):
+    # Handshakes run with the GIL released; changing the Context they were
+    # made from meanwhile must not pull data out from under them.
+    made, paths = pki_main
+    sctx = server_context(pki_main)
+    cctx = client_context(pki_main)
+    stop = threading.Event()
+    done = []
+    errors = []
+
+    def worker():
+        try:
+            while not stop.is_set():
+                client, server = peers.socket_pair(cctx, sctx)
+                peers.handshake_sockets(client, server)
+                client.sendall(b"x")
+                assert server.recv(1) == b"x"
+                client.close()
+                server.close()
+                done.append(1)
+        except Exception as exc:  # checked below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(4)]
+    for t in threads:
+        t.start()
+    names = [made.ca.cert.get_subject(), made.intermediate.cert.get_subject()]
+    suites = [b"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384",
+              b"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"]
+    ciphers = [b"HIGH:!aNULL", b"ECDHE+AESGCM:ECDHE+CHACHA20"]
+    for i in range(400):
+        for ctx in (sctx, cctx):
+            ctx.set_tls13_ciphersuites(suites[i % 2])
+            ctx.set_cipher_list(ciphers[i % 2])
+            ctx.set_client_ca_list(names)
+        sctx.add_extra_chain_cert(made.intermediate.cert) if i % 50 == 0 \
+            else None
+        if len(done) > 200:
+            break
+    stop.set()
+    for t in threads:
+        t.join(TIMEOUT)
+    assert errors == []
+    assert done
 
 
 def test_gil_is_released_during_a_blocking_read(pki_main):

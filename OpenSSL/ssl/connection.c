@@ -160,7 +160,8 @@ connection_make(ssl_state *st, PyTypeObject *type, PyObject *context,
        when more data is waiting; retry inside OpenSSL instead. */
     SSL_set_mode(ssl, SSL_MODE_AUTO_RETRY);
     SSL_set_ex_data(ssl, ssl_connection_index, self);
-    if (ssl_transport_attach(st, self, transport) < 0) {
+    if (ssl_context_pin(ctx, ssl) < 0
+        || ssl_transport_attach(st, self, transport) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -181,6 +182,17 @@ connection_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     return connection_make(st, type, context, transport);
+}
+
+/* All the work happens in __new__; __init__ takes the same arguments so
+   that subclasses can call super().__init__(context, socket). */
+static int
+connection_init(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"context", "socket", NULL};
+    PyObject *context, *transport = Py_None;
+    return PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Connection", kwlist,
+                                       &context, &transport) ? 0 : -1;
 }
 
 static int
@@ -328,6 +340,10 @@ connection_set_context(ConnectionObject *self, PyObject *arg)
     }
     if (SSL_set_SSL_CTX(self->ssl, ((ContextObject *)arg)->ctx) == NULL) {
         return ossl_raise(st->Error);
+    }
+    /* The new Context's cipher lists, CA names and chain apply from now. */
+    if (ssl_context_pin((ContextObject *)arg, self->ssl) < 0) {
+        return NULL;
     }
     Py_XSETREF(self->context, (ContextObject *)Py_NewRef(arg));
     Py_RETURN_NONE;
@@ -1691,6 +1707,7 @@ static PyType_Slot connection_slots[] = {
                 "with fileno()), or over a pair of memory BIOs when socket is\n"
                 "None.  Attributes it does not have come from the socket."},
     {Py_tp_new, connection_new},
+    {Py_tp_init, connection_init},
     {Py_tp_dealloc, connection_dealloc},
     {Py_tp_traverse, connection_traverse},
     {Py_tp_clear, connection_clear},

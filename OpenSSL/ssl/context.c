@@ -62,6 +62,55 @@ context_raise_stashed(ContextObject *self)
     return ossl_unstash_exception(&self->callback_error);
 }
 
+/* ---- what every new Connection copies ---------------------------------- */
+
+int
+ssl_context_pin(ContextObject *self, SSL *ssl)
+{
+    ssl_state *st = CONTEXT_STATE(self);
+    /* Suites first: SSL_set_cipher_list builds the SSL's list from its own
+       TLS 1.3 suites. */
+    const char *suites = self->ciphersuites != NULL
+        ? PyBytes_AS_STRING(self->ciphersuites) : OSSL_default_ciphersuites();
+    const char *list = self->cipher_list != NULL
+        ? PyBytes_AS_STRING(self->cipher_list) : OSSL_default_cipher_list();
+    if (!SSL_set_ciphersuites(ssl, suites) || !SSL_set_cipher_list(ssl, list)) {
+        ossl_raise(st->Error);
+        return -1;
+    }
+    /* A server sends its own (possibly empty) list, never the Context's. */
+    STACK_OF(X509_NAME) *names = SSL_CTX_get_client_CA_list(self->ctx);
+    STACK_OF(X509_NAME) *copy = names != NULL ? SSL_dup_CA_list(names)
+                                              : sk_X509_NAME_new_null();
+    if (copy == NULL) {
+        ossl_raise(st->Error);
+        return -1;
+    }
+    SSL_set_client_CA_list(ssl, copy);
+    /* Extra chain certificates stand for the chain of every certificate
+       that has none of its own; give those certificates a copy. */
+    STACK_OF(X509) *extra = NULL;
+    SSL_CTX_get_extra_chain_certs_only(self->ctx, &extra);
+    if (extra != NULL && sk_X509_num(extra) > 0) {
+        X509 *current = SSL_get_certificate(ssl);
+        for (long r = SSL_set_current_cert(ssl, SSL_CERT_SET_FIRST); r == 1;
+             r = SSL_set_current_cert(ssl, SSL_CERT_SET_NEXT)) {
+            STACK_OF(X509) *chain = NULL;
+            SSL_get0_chain_certs(ssl, &chain);
+            if ((chain == NULL || sk_X509_num(chain) == 0)
+                && !SSL_set1_chain(ssl, extra)) {
+                ossl_raise(st->Error);
+                return -1;
+            }
+        }
+        if (current != NULL) {
+            SSL_select_current_cert(ssl, current);
+        }
+        ERR_clear_error();
+    }
+    return 0;
+}
+
 /* ---- construction ------------------------------------------------------ */
 
 static PyObject *
@@ -136,12 +185,25 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return (PyObject *)self;
 }
 
+/* All the work happens in __new__; __init__ takes the same arguments so
+   that subclasses can call super().__init__(method). */
+static int
+context_init(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"method", NULL};
+    PyObject *method;
+    return PyArg_ParseTupleAndKeywords(args, kwds, "O:Context", kwlist,
+                                       &method) ? 0 : -1;
+}
+
 static int
 context_traverse(ContextObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(self->app_data);
     Py_VISIT(self->callback_error);
+    Py_VISIT(self->cipher_list);
+    Py_VISIT(self->ciphersuites);
     return ssl_callbacks_traverse(&self->cb, visit, arg);
 }
 
@@ -150,6 +212,8 @@ context_clear(ContextObject *self)
 {
     Py_CLEAR(self->app_data);
     Py_CLEAR(self->callback_error);
+    Py_CLEAR(self->cipher_list);
+    Py_CLEAR(self->ciphersuites);
     ssl_callbacks_clear(&self->cb);
     return 0;
 }
@@ -247,6 +311,14 @@ context_set_cipher_list(ContextObject *self, PyObject *args)
         return NULL;
     }
     int ok = SSL_CTX_set_cipher_list(self->ctx, list.data);
+    if (ok) {
+        PyObject *copy = PyBytes_FromStringAndSize(list.data, list.len);
+        if (copy == NULL) {
+            ossl_bytes_release(&list);
+            return NULL;
+        }
+        Py_XSETREF(self->cipher_list, copy);
+    }
     ossl_bytes_release(&list);
     if (!ok) {
         return ossl_raise(CONTEXT_STATE(self)->Error);
@@ -268,6 +340,14 @@ context_set_tls13_ciphersuites(ContextObject *self, PyObject *args)
         return NULL;
     }
     int ok = SSL_CTX_set_ciphersuites(self->ctx, list.data);
+    if (ok) {
+        PyObject *copy = PyBytes_FromStringAndSize(list.data, list.len);
+        if (copy == NULL) {
+            ossl_bytes_release(&list);
+            return NULL;
+        }
+        Py_XSETREF(self->ciphersuites, copy);
+    }
     ossl_bytes_release(&list);
     if (!ok) {
         return ossl_raise(CONTEXT_STATE(self)->Error);
@@ -1103,6 +1183,7 @@ static PyType_Slot context_slots[] = {
                 "one of the *_METHOD constants (TLS_METHOD, TLS_CLIENT_METHOD,\n"
                 "TLS_SERVER_METHOD, ...)."},
     {Py_tp_new, context_new},
+    {Py_tp_init, context_init},
     {Py_tp_dealloc, context_dealloc},
     {Py_tp_traverse, context_traverse},
     {Py_tp_clear, context_clear},

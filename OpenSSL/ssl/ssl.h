@@ -72,6 +72,11 @@ typedef struct {
     ssl_callbacks cb;
     /* An exception raised by a callback during a Context call (passphrase). */
     PyObject *callback_error;
+    /* The cipher strings last set (bytes), NULL for OpenSSL's defaults:
+       every new Connection gets its own copy of the lists (see
+       ssl_context_pin). */
+    PyObject *cipher_list;
+    PyObject *ciphersuites;
     PyObject *weakreflist;
 } ContextObject;
 
@@ -139,6 +144,14 @@ OSSL_HIDDEN PyObject *ssl_x509_list(ssl_state *st, STACK_OF(X509) *chain,
 /* ---- context.c --------------------------------------------------------- */
 
 OSSL_HIDDEN int ssl_init_context(PyObject *module, ssl_state *st);
+/*
+ * Give a new SSL its own copies of what OpenSSL would otherwise keep
+ * reading from the SSL_CTX during a handshake (cipher lists, client CA
+ * names, extra chain certificates), so that changing the Context later -
+ * from another thread, while handshakes run with the GIL released - never
+ * frees something a handshake is using.  -1 with an exception.
+ */
+OSSL_HIDDEN int ssl_context_pin(ContextObject *ctx, SSL *ssl);
 /* Visit/clear every slot of a callback table. */
 OSSL_HIDDEN int ssl_callbacks_traverse(ssl_callbacks *cb, visitproc visit,
                                        void *arg);
