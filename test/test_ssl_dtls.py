@@ -321,3 +321,89 @@ class TestUDP:
             server.send(b"xyz\n")
             assert conn.recv(100) == b"xyz\n"
             sock.close()
+
+
+class TestUDPSocketObject:
+    """A UDP socket given to a DTLS Connection gets OpenSSL's datagram BIO."""
+
+    def test_connect_through_the_connection(self):
+        with OpenSSLServer("-dtls") as server:
+            sock = bounded(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+            conn = SSL.Connection(client_context(SSL.DTLS_METHOD), sock)
+            conn.connect(("127.0.0.1", server.port))
+            conn.do_handshake()
+            conn.send(b"connected later\n")
+            server.wait_for("connected later")
+            sock.close()
+
+    def test_listen_on_an_unconnected_socket(self):
+        # The classic server: one bound socket, DTLSv1_listen answers
+        # whoever writes, the handshake follows with that peer.
+        cookies = []
+        _, sctx = dtls_contexts(cookies)
+        sock = bounded(udp_socket())
+        port = sock.getsockname()[1]
+
+        def serve():
+            conn = SSL.Connection(sctx, sock)
+            conn.set_accept_state()
+            conn.DTLSv1_listen()
+            conn.do_handshake()
+            data = conn.recv(100)
+            conn.send(data.upper())
+            return data
+
+        thread = Thread(serve)
+        thread.start()
+        client = bounded(udp_socket())
+        client.connect(("127.0.0.1", port))
+        conn = SSL.Connection(client_context(SSL.DTLS_METHOD), client)
+        conn.set_connect_state()
+        conn.do_handshake()
+        conn.send(b"hello listener")
+        assert conn.recv(100) == b"HELLO LISTENER"
+        assert thread.join() == b"hello listener"
+        assert cookies and set(cookies) == {COOKIE}
+        client.close()
+        sock.close()
+
+    def test_lost_datagram_is_sent_again(self):
+        # A relay that drops the client's first datagram: a blocking
+        # handshake still completes, retransmitting on OpenSSL's timer.
+        with OpenSSLServer("-dtls") as server:
+            relay = udp_socket()
+            upstream = udp_socket()
+            upstream.connect(("127.0.0.1", server.port))
+            dropped = []
+            stop = []
+
+            def run():
+                import select
+                client_addr = None
+                while not stop:
+                    ready, _, _ = select.select([relay, upstream], [], [], 0.1)
+                    if relay in ready:
+                        data, client_addr = relay.recvfrom(65536)
+                        if not dropped:
+                            dropped.append(data)
+                            continue
+                        upstream.send(data)
+                    if upstream in ready and client_addr is not None:
+                        relay.sendto(upstream.recv(65536), client_addr)
+
+            thread = Thread(run)
+            thread.start()
+            sock = bounded(udp_socket())
+            sock.connect(relay.getsockname())
+            conn = SSL.Connection(client_context(SSL.DTLS_METHOD), sock)
+            conn.set_connect_state()
+            try:
+                conn.do_handshake()
+                conn.send(b"despite the loss\n")
+                server.wait_for("despite the loss")
+            finally:
+                stop.append(True)
+                thread.join()
+                for s in (sock, relay, upstream):
+                    s.close()
+            assert len(dropped) == 1 and dropped[0][0] == 0x16

@@ -981,7 +981,11 @@ connection_connect(ConnectionObject *self, PyObject *arg)
         return NULL;
     }
     SSL_set_connect_state(self->ssl);
-    return PyObject_CallMethod(self->socket, "connect", "(O)", arg);
+    PyObject *r = PyObject_CallMethod(self->socket, "connect", "(O)", arg);
+    if (r != NULL) {
+        ssl_dtls_socket_connected(self);
+    }
+    return r;
 }
 
 PyDoc_STRVAR(connection_connect_ex_doc,
@@ -995,7 +999,11 @@ connection_connect_ex(ConnectionObject *self, PyObject *arg)
         return NULL;
     }
     SSL_set_connect_state(self->ssl);
-    return PyObject_CallMethod(self->socket, "connect_ex", "(O)", arg);
+    PyObject *r = PyObject_CallMethod(self->socket, "connect_ex", "(O)", arg);
+    if (r != NULL) {
+        ssl_dtls_socket_connected(self);
+    }
+    return r;
 }
 
 PyDoc_STRVAR(connection_accept_doc,

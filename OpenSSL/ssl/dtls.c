@@ -10,8 +10,78 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #define STATE(self) ssl_state_of((PyObject *)(self))
+
+/* ---- UDP sockets ---------------------------------------------------------------- */
+
+/* The socket's connected peer into `addr`; 0 when it has none. */
+static int
+socket_peer(int fd, BIO_ADDR *addr)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0) {
+        return 0;
+    }
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+        return BIO_ADDR_rawmake(addr, AF_INET, &in->sin_addr,
+                                sizeof(in->sin_addr), in->sin_port);
+    }
+    if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+        return BIO_ADDR_rawmake(addr, AF_INET6, &in6->sin6_addr,
+                                sizeof(in6->sin6_addr), in6->sin6_port);
+    }
+    return 0;
+}
+
+void
+ssl_dtls_socket_connected(ConnectionObject *conn)
+{
+    BIO *bio = SSL_get_rbio(conn->ssl);
+    if (bio == NULL || BIO_method_type(bio) != BIO_TYPE_DGRAM) {
+        return;
+    }
+    BIO_ADDR *peer = BIO_ADDR_new();
+    if (peer == NULL) {
+        return;
+    }
+    /* A connected datagram BIO send()s instead of sendto()ing the last
+       peer it heard from. */
+    if (socket_peer(BIO_get_fd(bio, NULL), peer)) {
+        BIO_ctrl(bio, BIO_CTRL_DGRAM_SET_CONNECTED, 0, peer);
+    }
+    BIO_ADDR_free(peer);
+}
+
+int
+ssl_dtls_attach_udp(ssl_state *st, ConnectionObject *conn, int fd)
+{
+    if (!SSL_is_dtls(conn->ssl)) {
+        return 0;
+    }
+    int type;
+    socklen_t len = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0
+        || type != SOCK_DGRAM) {
+        return 0;
+    }
+    /* OpenSSL's datagram BIO: one record flight per datagram, the path
+       MTU from the kernel, and in blocking mode reads that time out with
+       the DTLS timer so lost packets are sent again. */
+    BIO *bio = BIO_new_dgram(fd, BIO_NOCLOSE);
+    if (bio == NULL) {
+        ossl_raise(st->Error);
+        return -1;
+    }
+    SSL_set_bio(conn->ssl, bio, bio);
+    ssl_dtls_socket_connected(conn);
+    return 1;
+}
 
 /* ---- cookies ------------------------------------------------------------------ */
 

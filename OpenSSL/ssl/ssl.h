@@ -227,6 +227,12 @@ OSSL_HIDDEN int ssl_init_fileio(PyObject *module, ssl_state *st);
 OSSL_HIDDEN int ssl_init_tlsext(PyObject *module, ssl_state *st);
 /* dtls.c: cookies, DTLSv1_listen, timeouts, MTU. */
 OSSL_HIDDEN int ssl_init_dtls(PyObject *module, ssl_state *st);
+/* A DTLS Connection on a UDP socket gets a datagram BIO: 1 when attached,
+   0 when `fd` is not for that, -1 with an exception. */
+OSSL_HIDDEN int ssl_dtls_attach_udp(ssl_state *st, ConnectionObject *conn,
+                                    int fd);
+/* After the UDP socket under a Connection was connect()ed. */
+OSSL_HIDDEN void ssl_dtls_socket_connected(ConnectionObject *conn);
 
 /* Python-visible behaviour shared by those files: claim the Connection for
    one call with the GIL released (RuntimeError if it is busy). */

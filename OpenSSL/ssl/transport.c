@@ -53,7 +53,11 @@ ssl_transport_attach(ssl_state *st, ConnectionObject *conn, PyObject *transport)
     if (fd < 0) {
         return -1;
     }
-    if (!SSL_set_fd(conn->ssl, fd)) {
+    int udp = ssl_dtls_attach_udp(st, conn, fd);
+    if (udp < 0) {
+        return -1;
+    }
+    if (!udp && !SSL_set_fd(conn->ssl, fd)) {
         ossl_raise(st->Error);
         return -1;
     }
