@@ -138,6 +138,38 @@ def test_eof_in_the_middle_of_the_handshake(pki_main):
     assert info.value.args == (-1, "Unexpected EOF")
 
 
+@pytest.mark.parametrize("garbage", [
+    b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00",   # a hello cut short
+    b"\x17\x03\x03\xff\xff" + b"\x00" * 64,            # data before hello
+    bytes(range(256)) * 4,
+])
+def test_garbage_from_the_peer_is_an_error(pki_main, garbage):
+    _, server = memory_pair(client_context(pki_main), server_context(pki_main))
+    server.bio_write(garbage)
+    with pytest.raises(SSL.Error) as info:
+        server.do_handshake()
+        server.bio_shutdown()       # a short hello waits for more: end it
+        server.do_handshake()
+    assert isinstance(info.value.args[0], list) or \
+        isinstance(info.value, SSL.SysCallError)
+
+
+def test_corrupted_record_after_the_handshake(pki_main):
+    client, server = memory_pair(client_context(pki_main),
+                                 server_context(pki_main))
+    handshake_memory(client, server)
+    client.send(b"secret message")
+    record = bytearray(client.bio_read(65536))
+    record[-1] ^= 0x01
+    server.bio_write(bytes(record))
+    with pytest.raises(SSL.Error) as info:
+        server.recv(100)
+    reasons = [r for _, _, r in info.value.args[0]]
+    assert "decryption failed or bad record mac" in reasons or \
+        "bad record mac" in " ".join(reasons)
+
+
 def test_set_shutdown_and_state_string(pki_main):
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))

@@ -243,6 +243,24 @@ def test_verify_depth_too_short_fails(main):
         connect(cctx, server_context(main))
 
 
+def test_cert_store_of_the_context_decides_trust(main):
+    made, _ = main
+    cctx = SSL.Context(SSL.TLS_METHOD)
+    cctx.set_verify(SSL.VERIFY_PEER)
+    store = cctx.get_cert_store()
+    assert isinstance(store, crypto.X509Store)
+    with pytest.raises(SSL.Error):
+        connect(cctx, server_context(main))
+    store.add_cert(made.ca.cert)
+    client, _ = connect(cctx, server_context(main))
+    assert client.get_verified_chain()[-1].get_subject().CN == "Test Root CA"
+    # The store is the Context's own: it outlives this reference to it.
+    del store
+    import gc
+    gc.collect()
+    assert cctx.get_cert_store() is not None
+
+
 def test_load_verify_locations_from_a_directory(main, tmp_path):
     _, paths = main
     made = main[0]
