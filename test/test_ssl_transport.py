@@ -158,6 +158,48 @@ class TestPythonObjectTransport:
         with pytest.raises(SSL.Error):
             client.recv(10)
 
+    def test_eof_without_close_notify_can_be_ignored(self):
+        a, b = transport_pair()
+        server = SSL.Connection(server_context(), a)
+        server.set_accept_state()
+        cctx = client_context()
+        cctx.set_options(SSL.OP_IGNORE_UNEXPECTED_EOF)
+        client = SSL.Connection(cctx, b)
+        client.set_connect_state()
+        handshake(client, server, memory=False)
+        a.close()
+        with pytest.raises(SSL.ZeroReturnError):
+            client.recv(10)
+
+    def test_many_threads_over_python_transports(self):
+        # Callbacks into Python from OpenSSL running without the GIL, on
+        # several threads at once.
+        sctx = server_context()
+        sctx.set_alpn_select_callback(lambda conn, protos: protos[0])
+        cctx = client_context()
+        cctx.set_alpn_protos([b"h2"])
+        lines = []
+        cctx.set_keylog_callback(lambda conn, line: lines.append(line))
+
+        def work():
+            for _ in range(10):
+                a, b = transport_pair()
+                server = SSL.Connection(sctx, a)
+                server.set_accept_state()
+                client = SSL.Connection(cctx, b)
+                client.set_connect_state()
+                handshake(client, server, memory=False)
+                assert client.get_alpn_proto_negotiated() == b"h2"
+                assert exchange(client, server, b"z" * 20000,
+                                memory=False) == b"z" * 20000
+            return True
+
+        threads = [Thread(work) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        assert all(thread.join(60) for thread in threads)
+        assert len(lines) >= 60 * 4
+
     def test_object_without_read_write_or_fileno(self):
         with pytest.raises(TypeError):
             SSL.Connection(client_context(), object())

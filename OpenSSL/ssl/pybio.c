@@ -21,10 +21,16 @@
 
 static BIO_METHOD *pybio_method;   /* one for the process, never freed */
 
+typedef struct {
+    ConnectionObject *conn;    /* borrowed: it owns the SSL that owns us */
+    int eof;                   /* read() returned b"" */
+} pybio_data;
+
 static ConnectionObject *
 pybio_connection(BIO *bio)
 {
-    return BIO_get_data(bio);
+    pybio_data *data = BIO_get_data(bio);
+    return data != NULL ? data->conn : NULL;
 }
 
 /* BlockingIOError, or a None result: the transport would block. */
@@ -83,7 +89,12 @@ pybio_read(BIO *bio, char *out, int outl)
     }
     else {
         memcpy(out, view.buf, (size_t)view.len);
-        result = (int)view.len;    /* 0: end of file */
+        result = (int)view.len;
+        if (result == 0) {
+            /* End of file: BIO_eof() now says so, which OpenSSL asks to
+               tell a vanished peer from a would-block. */
+            ((pybio_data *)BIO_get_data(bio))->eof = 1;
+        }
     }
     PyBuffer_Release(&view);
     Py_DECREF(data);
@@ -160,13 +171,15 @@ pybio_puts(BIO *bio, const char *str)
 static long
 pybio_ctrl(BIO *bio, int cmd, long num, void *ptr)
 {
-    (void)bio;
     (void)num;
     (void)ptr;
+    pybio_data *data = BIO_get_data(bio);
     switch (cmd) {
     case BIO_CTRL_FLUSH:
         /* write() hands everything over at once. */
         return 1;
+    case BIO_CTRL_EOF:
+        return data != NULL && data->eof;
     default:
         /* Like a memory BIO: no pending counts, no MTU, no peer address;
            DTLS then uses its defaults (set an MTU with
@@ -189,7 +202,8 @@ pybio_destroy(BIO *bio)
     if (bio == NULL) {
         return 0;
     }
-    /* The Connection owns the transport object; nothing to release. */
+    /* The Connection owns the transport object. */
+    OPENSSL_free(BIO_get_data(bio));
     BIO_set_data(bio, NULL);
     return 1;
 }
@@ -220,12 +234,14 @@ ssl_pybio_attach(ssl_state *st, ConnectionObject *conn, PyObject *transport)
 {
     BIO_METHOD *method = pybio_get_method();
     BIO *bio = method != NULL ? BIO_new(method) : NULL;
-    if (bio == NULL) {
+    pybio_data *data = bio != NULL ? OPENSSL_zalloc(sizeof(*data)) : NULL;
+    if (data == NULL) {
+        BIO_free(bio);
         ossl_raise(st->Error);
         return -1;
     }
-    /* Borrowed: the Connection owns the SSL, which owns the BIO. */
-    BIO_set_data(bio, conn);
+    data->conn = conn;
+    BIO_set_data(bio, data);
     /* One BIO both ways: SSL_set_bio then takes over our one reference. */
     SSL_set_bio(conn->ssl, bio, bio);
     conn->socket = Py_NewRef(transport);
