@@ -949,8 +949,8 @@ def test_bad_arguments():
         conn.set_verify(SSL.VERIFY_PEER, "not callable")
     with pytest.raises(TypeError, match="mode"):
         conn.set_verify("peer")
-    with pytest.raises(NotImplementedError):
-        conn.makefile()
+    with pytest.raises(ValueError, match="mode"):
+        conn.makefile("x")
     with pytest.raises(TypeError, match="socket"):
         conn.accept()
     sock_conn = SSL.Connection(ctx, socket.socket())

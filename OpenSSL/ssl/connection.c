@@ -61,6 +61,18 @@ release(ConnectionObject *self)
     self->busy = 0;
 }
 
+int
+ssl_connection_claim(ConnectionObject *conn)
+{
+    return claim(conn);
+}
+
+void
+ssl_connection_release(ConnectionObject *conn)
+{
+    release(conn);
+}
+
 /*
  * One SSL_* call with the GIL released; -1 (with RuntimeError) if another
  * call is running on this Connection, or with the exception a signal
@@ -978,7 +990,11 @@ connection_connect(ConnectionObject *self, PyObject *arg)
         return NULL;
     }
     SSL_set_connect_state(self->ssl);
-    return PyObject_CallMethod(self->socket, "connect", "(O)", arg);
+    PyObject *r = PyObject_CallMethod(self->socket, "connect", "(O)", arg);
+    if (r != NULL) {
+        ssl_dtls_socket_connected(self);
+    }
+    return r;
 }
 
 PyDoc_STRVAR(connection_connect_ex_doc,
@@ -992,7 +1008,11 @@ connection_connect_ex(ConnectionObject *self, PyObject *arg)
         return NULL;
     }
     SSL_set_connect_state(self->ssl);
-    return PyObject_CallMethod(self->socket, "connect_ex", "(O)", arg);
+    PyObject *r = PyObject_CallMethod(self->socket, "connect_ex", "(O)", arg);
+    if (r != NULL) {
+        ssl_dtls_socket_connected(self);
+    }
+    return r;
 }
 
 PyDoc_STRVAR(connection_accept_doc,
@@ -1051,19 +1071,6 @@ connection_sock_shutdown(ConnectionObject *self, PyObject *args,
     PyObject *result = PyObject_Call(method, args, kwds);
     Py_DECREF(method);
     return result;
-}
-
-PyDoc_STRVAR(connection_makefile_doc,
-"makefile($self, *args, **kwargs)\n--\n\n"
-"Not available: a TLS connection cannot be duplicated.");
-
-static PyObject *
-connection_makefile(ConnectionObject *Py_UNUSED(self),
-                    PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
-{
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "Cannot make file object of OpenSSL.SSL.Connection");
-    return NULL;
 }
 
 /* ---- state ---------------------------------------------------------------- */
@@ -1669,7 +1676,6 @@ static PyMethodDef connection_methods[] = {
     METH(connect_ex, METH_O),
     METH(accept, METH_NOARGS),
     METH(sock_shutdown, METH_VARARGS | METH_KEYWORDS),
-    METH(makefile, METH_VARARGS | METH_KEYWORDS),
     METH(set_accept_state, METH_NOARGS),
     METH(set_connect_state, METH_NOARGS),
     METH(want_read, METH_NOARGS),

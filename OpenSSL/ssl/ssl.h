@@ -210,4 +210,34 @@ OSSL_HIDDEN PyObject *ssl_raise_io_error(ConnectionObject *conn,
 /* Raise a callback exception stashed on `conn` (returns 1) or nothing (0). */
 OSSL_HIDDEN int ssl_raise_stashed(ConnectionObject *conn);
 
+/* ---- pybio.c ----------------------------------------------------------- */
+
+/* A BIO calling `transport`.read(n) / .write(data) for the Connection. */
+OSSL_HIDDEN int ssl_pybio_attach(ssl_state *st, ConnectionObject *conn,
+                                 PyObject *transport);
+
+/* ---- methods added by the feature files -------------------------------- */
+
+/* Put the methods of `defs` on a type made from a spec (extensions.c). */
+OSSL_HIDDEN int ssl_add_methods(PyTypeObject *type, PyMethodDef *defs);
+/* fileio.c: makefile, readline, readlines, writelines, bio_read_into, and
+   the raw io type under makefile(). */
+OSSL_HIDDEN int ssl_init_fileio(PyObject *module, ssl_state *st);
+/* tlsext.c: SNI, ALPN, OCSP, keylog, groups, PSK, post-handshake auth,
+   the session callback. */
+OSSL_HIDDEN int ssl_init_tlsext(PyObject *module, ssl_state *st);
+/* dtls.c: cookies, DTLSv1_listen, timeouts, MTU. */
+OSSL_HIDDEN int ssl_init_dtls(PyObject *module, ssl_state *st);
+/* A DTLS Connection on a UDP socket gets a datagram BIO: 1 when attached,
+   0 when `fd` is not for that, -1 with an exception. */
+OSSL_HIDDEN int ssl_dtls_attach_udp(ssl_state *st, ConnectionObject *conn,
+                                    int fd);
+/* After the UDP socket under a Connection was connect()ed. */
+OSSL_HIDDEN void ssl_dtls_socket_connected(ConnectionObject *conn);
+
+/* Python-visible behaviour shared by those files: claim the Connection for
+   one call with the GIL released (RuntimeError if it is busy). */
+OSSL_HIDDEN int ssl_connection_claim(ConnectionObject *conn);
+OSSL_HIDDEN void ssl_connection_release(ConnectionObject *conn);
+
 #endif
