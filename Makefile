@@ -43,3 +43,40 @@ asan: venv
 
 clean:
 	rm -rf build OpenSSL/*.so demo-out
+
+# ---- reliability: fuzzing, leak checks, valgrind ------------------------------
+# `make fuzz`: every target for FUZZ_SECONDS each, under atheris, with the C code
+# built by clang for libFuzzer coverage + ASan when clang is installed (else the
+# plain build, mutation fuzzing).  `make fuzz-smoke`: FUZZ_RUNS inputs per
+# target on the plain build (CI).  Findings land in build/fuzz/<target>/crash-*.
+FUZZ_VENV ?= .venv-fuzz
+FUZZ_PY := $(abspath $(FUZZ_VENV))/bin/python
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 20000
+FUZZ_WORK ?= build/fuzz
+CLANG ?= $(shell command -v clang || command -v clang-14 || command -v clang-15 || command -v clang-16)
+LEAK_N ?= 100000
+
+.PHONY: fuzz fuzz-smoke fuzz-build leakcheck leakcheck-quick valgrind
+
+$(FUZZ_VENV)/.ready:
+	$(PYTHON) -m venv $(FUZZ_VENV)
+	$(FUZZ_PY) -m pip install -q atheris || echo "atheris unavailable: fuzzing with the built-in mutator"
+	touch $@
+
+fuzz-build: $(FUZZ_VENV)/.ready
+	@if [ -z "$(CLANG)" ]; then echo "no clang: fuzzing the plain build without C coverage"; \
+	else rm -rf build/fuzz-ext build/fuzz-lib && \
+	CC=$(CLANG) LDSHARED="$(CLANG) -shared" LDFLAGS=-fsanitize=address \
+	CFLAGS="-fsanitize=address,fuzzer-no-link -fno-omit-frame-pointer -g -O1" \
+	$(FUZZ_PY) setup.py -q build --build-base build/fuzz-ext --build-lib build/fuzz-lib; fi
+
+fuzz: build fuzz-build
+	@if [ -n "$(CLANG)" ]; then \
+	  export OSSL_FUZZ_LIB=$(abspath build/fuzz-lib) \
+	    LD_PRELOAD="$$($(FUZZ_PY) -c 'import atheris; print(atheris.path())')/asan_with_fuzzer.so" \
+	    ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1; fi; \
+	$(FUZZ_PY) fuzz/run.py all --seconds $(FUZZ_SECONDS) --work $(FUZZ_WORK)
+
+fuzz-smoke: build $(FUZZ_VENV)/.ready
+	$(FUZZ_PY) fuzz/run.py all --runs $(FUZZ_RUNS) --work $(FUZZ_WORK)
