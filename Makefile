@@ -80,3 +80,19 @@ fuzz: build fuzz-build
 
 fuzz-smoke: build $(FUZZ_VENV)/.ready
 	$(FUZZ_PY) fuzz/run.py all --runs $(FUZZ_RUNS) --work $(FUZZ_WORK)
+
+leakcheck: build
+	$(PY) tools/leakcheck.py -n $(LEAK_N)
+
+leakcheck-quick: build
+	$(PY) tools/leakcheck.py --quick
+
+# Memcheck of a small leak-check run (the extension's own -O2 -g build);
+# fails on a definite leak or memory error whose stack passes through our code.
+VALGRIND_N ?= 40
+valgrind: build
+	PYTHONMALLOC=malloc valgrind --tool=memcheck --leak-check=full \
+	  --show-leak-kinds=definite --errors-for-leak-kinds=none --num-callers=30 \
+	  --log-file=build/valgrind.log \
+	  $(PY) tools/leakcheck.py -n $(VALGRIND_N) --no-bound
+	$(PY) tools/valgrind_report.py build/valgrind.log

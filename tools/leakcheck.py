@@ -1,0 +1,316 @@
+"""Leak check: every public operation repeated N times, resident memory flat.
+
+    python tools/leakcheck.py                  # N = 100,000 (the full run)
+    python tools/leakcheck.py --quick          # N = 2,000 (CI)
+    python tools/leakcheck.py -n 500 --only cert   # a subset, by substring
+    python tools/leakcheck.py --list
+
+For each operation: run it N/10 times to warm up (caches, free lists, the
+allocator's arenas), take the resident set size, run it N more times, take
+it again.  The growth over those N must stay under --bound KiB (default
+1024 KiB: a leak of 11 bytes an iteration over 100,000 iterations fails).
+Expensive operations (key generation, PBKDF2 decryption, RSA signing) run
+N/`cost` times, and their line says so.  Exits 1 when any operation grows
+past the bound or raises what it should not.
+
+Under valgrind (`make valgrind`) a small N is used and the growth bound is
+not checked (valgrind's own allocator moves RSS); valgrind's leak report is
+what counts there.
+"""
+import argparse
+import gc
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+for path in (os.path.join(ROOT, "test"), ROOT):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+from OpenSSL import crypto  # noqa: E402
+
+import pki  # noqa: E402
+
+PEM, DER, TEXT = crypto.FILETYPE_PEM, crypto.FILETYPE_ASN1, crypto.FILETYPE_TEXT
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+OPERATIONS = []  # (name, cost, func)
+
+
+def operation(name, cost=1):
+    def register(func):
+        OPERATIONS.append((name, cost, func))
+        return func
+    return register
+
+
+def rss_kib():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE // 1024
+
+
+def raises(exc, func, *args, **kwargs):
+    try:
+        func(*args, **kwargs)
+    except exc:
+        return
+    raise AssertionError(f"{func.__name__} did not raise {exc.__name__}")
+
+
+# -- fixtures, made once --------------------------------------------------------
+
+class Fixtures:
+    def __init__(self):
+        self.chain = pki.make_chain("ec", san=["localhost", "127.0.0.1"])
+        self.ec = self.chain.leaf.key
+        self.rsa = pki.make_key("rsa1024")
+        self.ed = pki.make_key("ed25519")
+        self.cert = self.chain.leaf.cert
+        self.cert_pem = crypto.dump_certificate(PEM, self.cert)
+        self.cert_der = crypto.dump_certificate(DER, self.cert)
+        self.key_pem = crypto.dump_privatekey(PEM, self.ec)
+        self.key_der = crypto.dump_privatekey(DER, self.ec)
+        self.key_enc = crypto.dump_privatekey(PEM, self.ec, "aes-128-cbc", b"secret")
+        self.pub_pem = crypto.dump_publickey(PEM, self.ec)
+        self.pub_der = crypto.dump_publickey(DER, self.ec)
+        req = crypto.X509Req()
+        req.get_subject().CN = "leak"
+        req.set_pubkey(self.ec)
+        req.add_extensions([crypto.X509Extension(b"subjectAltName", False,
+                                                 b"DNS:leak.example")])
+        req.sign(self.ec, "sha256")
+        self.req = req
+        self.req_pem = crypto.dump_certificate_request(PEM, req)
+        self.req_der = crypto.dump_certificate_request(DER, req)
+        self.garbage = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+
+
+F = None
+
+
+# -- crypto: loading and dumping ------------------------------------------------
+
+@operation("load_certificate PEM + DER")
+def _():
+    crypto.load_certificate(PEM, F.cert_pem)
+    crypto.load_certificate(DER, F.cert_der)
+
+
+@operation("dump_certificate PEM + DER + TEXT")
+def _():
+    crypto.dump_certificate(PEM, F.cert)
+    crypto.dump_certificate(DER, F.cert)
+    crypto.dump_certificate(TEXT, F.cert)
+
+
+@operation("X509 getters")
+def _():
+    c = F.cert
+    c.get_subject().get_components()
+    c.get_issuer().der()
+    c.get_serial_number()
+    c.get_notBefore()
+    c.get_notAfter()
+    c.has_expired()
+    c.get_signature_algorithm()
+    c.digest("sha256")
+    c.subject_name_hash()
+    c.get_pubkey()
+    for i in range(c.get_extension_count()):
+        ext = c.get_extension(i)
+        str(ext)
+        ext.get_data()
+        ext.get_short_name()
+
+
+@operation("load/dump privatekey PEM + DER")
+def _():
+    crypto.dump_privatekey(PEM, crypto.load_privatekey(PEM, F.key_pem))
+    crypto.dump_privatekey(DER, crypto.load_privatekey(DER, F.key_der))
+
+
+@operation("load privatekey with passphrase (bytes, callback)", cost=20)
+def _():
+    crypto.load_privatekey(PEM, F.key_enc, b"secret")
+    crypto.load_privatekey(PEM, F.key_enc, lambda *args: b"secret")
+
+
+@operation("dump privatekey encrypted", cost=20)
+def _():
+    crypto.dump_privatekey(PEM, F.ec, "aes-256-cbc", b"secret")
+
+
+@operation("load/dump publickey PEM + DER")
+def _():
+    crypto.dump_publickey(PEM, crypto.load_publickey(PEM, F.pub_pem))
+    crypto.dump_publickey(DER, crypto.load_publickey(DER, F.pub_der))
+
+
+@operation("load/dump certificate request")
+def _():
+    r = crypto.load_certificate_request(PEM, F.req_pem)
+    crypto.load_certificate_request(DER, F.req_der)
+    crypto.dump_certificate_request(PEM, r)
+    crypto.dump_certificate_request(TEXT, r)
+    r.get_extensions()
+    r.get_subject().CN
+    r.verify(r.get_pubkey())
+
+
+# -- crypto: building and signing --------------------------------------------------
+
+@operation("generate EC key", cost=5)
+def _():
+    k = crypto.PKey()
+    k.generate_key(crypto.TYPE_EC, "prime256v1")
+    k.check()
+
+
+@operation("generate RSA-1024 key", cost=200)
+def _():
+    crypto.PKey().generate_key(crypto.TYPE_RSA, 1024)
+
+
+@operation("build and sign a certificate (EC)", cost=5)
+def _():
+    pki.make_cert("leak.example", F.ec, (F.chain.ca.cert, F.chain.ca.key),
+                  san=["leak.example", "10.0.0.1"])
+
+
+@operation("sign/verify data (RSA, Ed25519)", cost=5)
+def _():
+    sig = crypto.sign(F.rsa, b"data", "sha256")
+    cert = pki.make_cert("x", F.rsa) if not hasattr(F, "rsa_cert") else F.rsa_cert
+    F.rsa_cert = cert
+    crypto.verify(cert, sig, b"data", "sha256")
+
+
+@operation("X509Name set/get/compare/copy")
+def _():
+    n = crypto.X509().get_subject()
+    n.CN = "leak"
+    n.O = "Ö org"
+    n.emailAddress = "a@b.example"
+    crypto.X509Name(n) == n  # noqa: B015
+    n.get_components()
+    n.hash()
+    str(n)
+
+
+@operation("X509Extension create (SAN, basicConstraints, SKI with subject)")
+def _():
+    crypto.X509Extension(b"subjectAltName", False, b"DNS:a.example, IP:10.0.0.1")
+    crypto.X509Extension(b"basicConstraints", True, b"CA:TRUE, pathlen:0")
+    crypto.X509Extension(b"subjectKeyIdentifier", False, b"hash", subject=F.cert)
+
+
+@operation("X509Req build and sign", cost=5)
+def _():
+    r = crypto.X509Req()
+    r.get_subject().CN = "r"
+    r.set_pubkey(F.ec)
+    r.add_extensions([crypto.X509Extension(b"basicConstraints", False, b"CA:FALSE")])
+    r.sign(F.ec, "sha256")
+
+
+@operation("cryptography conversions")
+def _():
+    crypto.X509.from_cryptography(F.cert.to_cryptography())
+    crypto.PKey.from_cryptography_key(F.ec.to_cryptography_key())
+    crypto.X509Req.from_cryptography(F.req.to_cryptography())
+
+
+# -- crypto: every error path ---------------------------------------------------------
+
+@operation("errors: garbage certificate, key, request, public key")
+def _():
+    raises(crypto.Error, crypto.load_certificate, PEM, F.garbage)
+    raises(crypto.Error, crypto.load_certificate, DER, b"\x30\x82\x01")
+    raises(crypto.Error, crypto.load_privatekey, PEM, F.garbage)
+    raises(crypto.Error, crypto.load_publickey, DER, b"\x30\x03\x02\x01\x01")
+    raises(crypto.Error, crypto.load_certificate_request, PEM, F.garbage)
+
+
+@operation("errors: wrong passphrase, raising callback, oversized", cost=10)
+def _():
+    raises(crypto.Error, crypto.load_privatekey, PEM, F.key_enc, b"wrong")
+
+    def boom(*args):
+        raise KeyError("from callback")
+    raises(KeyError, crypto.load_privatekey, PEM, F.key_enc, boom)
+    raises((crypto.Error, ValueError), crypto.load_privatekey, PEM, F.key_enc,
+           lambda *args: b"x" * 100000)
+    raises((crypto.Error, TypeError), crypto.load_privatekey, PEM, F.key_enc,
+           lambda *args: 42)
+
+
+@operation("errors: bad arguments (types, digest, extension, name)")
+def _():
+    raises(TypeError, crypto.load_certificate, PEM, 42)
+    raises(ValueError, crypto.load_certificate, 99, F.cert_pem)
+    raises(ValueError, F.cert.digest, "no-such-digest")
+    raises(crypto.Error, crypto.X509Extension, b"noSuchExtension", False, b"x")
+    raises(crypto.Error, crypto.X509Extension, b"subjectAltName", False, b"junk")
+    raises(AttributeError, setattr, crypto.X509().get_subject(), "nosuchattr", "x")
+    raises(TypeError, F.cert.set_pubkey, "not a key")
+    raises(IndexError, F.cert.get_extension, 1000)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=100000, help="iterations (default 100,000)")
+    parser.add_argument("--quick", action="store_true", help="N = 2,000 (CI)")
+    parser.add_argument("--bound", type=int, default=1024, help="KiB growth allowed")
+    parser.add_argument("--only", default="", help="run operations whose name has this")
+    parser.add_argument("--skip", default="", help="skip operations whose name has this")
+    parser.add_argument("--no-bound", action="store_true",
+                        help="report growth, do not check it (valgrind)")
+    parser.add_argument("--list", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.n = 2000
+    if args.list:
+        for name, cost, _ in OPERATIONS:
+            print(f"{name}  (N/{cost})" if cost > 1 else name)
+        return 0
+    global F
+    F = Fixtures()
+    failed = []
+    print(f"leakcheck: N={args.n}, bound {args.bound} KiB, start RSS {rss_kib()} KiB")
+    started = time.monotonic()
+    for name, cost, func in OPERATIONS:
+        if args.only and args.only not in name:
+            continue
+        if args.skip and args.skip in name:
+            continue
+        n = max(args.n // cost, 20)
+        t0 = time.monotonic()
+        try:
+            for _ in range(max(n // 10, 10)):
+                func()
+            gc.collect()
+            before = rss_kib()
+            for _ in range(n):
+                func()
+            gc.collect()
+            after = rss_kib()
+        except Exception as exc:  # noqa: BLE001 - reported, then the run fails
+            print(f"  FAIL {name}: {type(exc).__name__}: {exc}")
+            failed.append(name)
+            continue
+        growth = after - before
+        bad = not args.no_bound and growth > args.bound
+        if bad:
+            failed.append(name)
+        print(f"  {'LEAK' if bad else 'ok  '} {name:62s} x{n:<7d} "
+              f"{before:7d} -> {after:7d} KiB  ({growth:+5d} KiB, "
+              f"{time.monotonic() - t0:5.1f}s)", flush=True)
+    print(f"leakcheck: {len(failed)} failing of {len(OPERATIONS)} operations, "
+          f"end RSS {rss_kib()} KiB, {time.monotonic() - started:.0f}s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
