@@ -48,12 +48,12 @@ clean:
 # `make fuzz`: every target for FUZZ_SECONDS each, under atheris, with the C code
 # built by clang for libFuzzer coverage + ASan when clang is installed (else the
 # plain build, mutation fuzzing).  `make fuzz-smoke`: FUZZ_RUNS inputs per
-# target on the plain build (CI).  Findings land in build/fuzz/<target>/crash-*.
+# target on the plain build (CI).  Findings land in fuzz/work/<target>/crash-*.
 FUZZ_VENV ?= .venv-fuzz
 FUZZ_PY := $(abspath $(FUZZ_VENV))/bin/python
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?= 20000
-FUZZ_WORK ?= build/fuzz
+FUZZ_WORK ?= fuzz/work
 CLANG ?= $(shell command -v clang || command -v clang-14 || command -v clang-15 || command -v clang-16)
 LEAK_N ?= 100000
 

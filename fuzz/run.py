@@ -8,7 +8,7 @@
 Each target runs in its own process under atheris (libFuzzer's mutator and
 driver), starting from the seeds that fuzz/seeds.py makes with the package
 itself; inputs that reach new coverage are kept in the work corpus
-(--work, default build/fuzz).  When the extension was built with clang's
+(--work, default fuzz/work).  When the extension was built with clang's
 -fsanitize=fuzzer-no-link (`make fuzz` does that when clang is present) the
 C code gives libFuzzer coverage; otherwise only the Python side does and the
 run is a mutation fuzz of the seeds.  Without atheris at all, a built-in
@@ -190,8 +190,7 @@ def main():
     parser.add_argument("--runs", type=int, default=0, help="inputs per target")
     parser.add_argument("--seconds", type=int, default=0, help="time per target")
     parser.add_argument("--timeout", type=int, default=20, help="seconds per input")
-    parser.add_argument("--work", default=os.path.join(os.path.dirname(HERE),
-                                                       "build", "fuzz"))
+    parser.add_argument("--work", default=os.path.join(HERE, "work"))
     parser.add_argument("--seed", type=int, default=1, help="built-in mutator seed")
     parser.add_argument("--builtin", action="store_true",
                         help="use the built-in mutator even when atheris is present")

@@ -114,7 +114,7 @@ def make_seeds():
 
 
 def write_seeds(outdir, seeds=None):
-    seeds = make_seeds() if seeds is None else seeds
+    seeds = all_seeds() if seeds is None else seeds
     for target, items in seeds.items():
         folder = os.path.join(outdir, target)
         os.makedirs(folder, exist_ok=True)
@@ -122,6 +122,94 @@ def write_seeds(outdir, seeds=None):
             with open(os.path.join(folder, f"seed-{n:03d}"), "wb") as f:
                 f.write(item)
     return seeds
+
+
+
+# -- seeds for the types that are present -------------------------------------
+
+def _der(tag, body):
+    size = len(body)
+    if size < 0x80:
+        head = bytes([size])
+    else:
+        raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
+        head = bytes([0x80 | len(raw)]) + raw
+    return bytes([tag]) + head + body
+
+
+def _oid(dotted):
+    nums = [int(x) for x in dotted.split(".")]
+    out = bytearray([nums[0] * 40 + nums[1]])
+    for num in nums[2:]:
+        chunk = [num & 0x7f]
+        num >>= 7
+        while num:
+            chunk.append(0x80 | (num & 0x7f))
+            num >>= 7
+        out += bytes(reversed(chunk))
+    return _der(0x06, bytes(out))
+
+
+def pkcs7_certs_der(cert_ders):
+    """A degenerate PKCS#7 SignedData holding `cert_ders` (what a .p7b
+    bundle is), encoded here from the package's own certificates."""
+    signed = _der(0x30, _der(0x02, b"\x01") + _der(0x31, b"")
+                  + _der(0x30, _oid("1.2.840.113549.1.7.1"))
+                  + _der(0xa0, b"".join(cert_ders)) + _der(0x31, b""))
+    return _der(0x30, _oid("1.2.840.113549.1.7.2") + _der(0xa0, signed))
+
+
+def _more_seeds(seeds):
+    chain = pki.make_chain("ec", san=["more.example"])
+    ca_cert, ca_key = chain.ca.cert, chain.ca.key
+    cert_ders = [crypto.dump_certificate(DER, c)
+                 for c in (chain.leaf.cert, chain.intermediate.cert, chain.ca.cert)]
+    if hasattr(crypto, "CRL"):
+        crls = []
+        for count in (0, 1, 3):
+            crl = crypto.CRL()
+            for n in range(count):
+                revoked = crypto.Revoked()
+                revoked.set_serial(b"%x" % (0x1000 + n))
+                revoked.set_rev_date(b"20250101000000Z")
+                if n:
+                    revoked.set_reason(b"keyCompromise")
+                crl.add_revoked(revoked)
+            crls.append(crl.export(ca_cert, ca_key, DER, 30, b"sha256"))
+        seeds["load_crl_der"] = crls
+        seeds["load_crl_pem"] = [crypto.dump_crl(PEM, crypto.load_crl(DER, c))
+                                 for c in crls]
+    if hasattr(crypto, "PKCS12"):
+        items = []
+        for with_ca in (False, True):
+            p12 = crypto.PKCS12()
+            p12.set_certificate(chain.leaf.cert)
+            p12.set_privatekey(chain.leaf.key)
+            if with_ca:
+                p12.set_ca_certificates([chain.intermediate.cert, chain.ca.cert])
+                p12.set_friendlyname(b"fuzz")
+            items.append(p12.export(PASSPHRASE, iter=1, maciter=1))
+        seeds["load_pkcs12"] = items
+    if hasattr(crypto, "load_pkcs7_data"):
+        bundles = [pkcs7_certs_der(cert_ders[:n]) for n in (1, 2, 3)]
+        seeds["load_pkcs7_data_der"] = bundles
+        seeds["load_pkcs7_data_pem"] = [
+            crypto.dump_pkcs7_data(PEM, crypto.load_pkcs7_data(DER, b)) for b in bundles]
+    if hasattr(crypto, "NetscapeSPKI"):
+        items = []
+        for key in (chain.leaf.key, pki.make_key("rsa1024"), pki.make_key("ed25519")):
+            spki = crypto.NetscapeSPKI()
+            spki.set_pubkey(key)
+            spki.sign(key, "sha256")
+            items.append(spki.b64_encode())
+        seeds["netscape_spki"] = items
+    if hasattr(crypto, "X509StoreContext"):
+        seeds["verify_certificate_der"] = [_recipe(cert_ders[:n]) for n in (1, 2, 3)]
+    return seeds
+
+
+def all_seeds():
+    return _more_seeds(make_seeds())
 
 
 if __name__ == "__main__":

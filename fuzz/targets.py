@@ -309,3 +309,113 @@ def fuzz_x509name(data):
     cert.set_issuer(name)
     cert.sign(key, "sha256")
     exercise_cert(crypto.load_certificate(DER, crypto.dump_certificate(DER, cert)))
+
+
+# -- CRL, PKCS#12, PKCS#7, SPKI, verification: registered when present --------
+
+def exercise_crl(crl):
+    for kind in (PEM, DER, TEXT):
+        try:
+            out = crypto.dump_crl(kind, crl)
+        except crypto.Error:
+            continue
+        if kind == DER:
+            again = crypto.load_crl(DER, out)
+            assert crypto.dump_crl(DER, again) == out
+    exercise_name(crl.get_issuer())
+    crl.get_lastUpdate()
+    crl.get_nextUpdate()
+    for revoked in crl.get_revoked() or ():
+        revoked.get_serial()
+        revoked.get_reason()
+        revoked.get_rev_date()
+
+
+if hasattr(crypto, "load_crl"):
+    @target("load_crl_pem", allowed=(crypto.Error, ValueError))
+    def fuzz_crl_pem(data):
+        exercise_crl(crypto.load_crl(PEM, data))
+
+    @target("load_crl_der", allowed=(crypto.Error, ValueError))
+    def fuzz_crl_der(data):
+        exercise_crl(crypto.load_crl(DER, data))
+
+
+if hasattr(crypto, "load_pkcs12"):
+    @target("load_pkcs12")
+    def fuzz_pkcs12(data):
+        p12 = crypto.load_pkcs12(data, PASSPHRASE)
+        cert = p12.get_certificate()
+        if cert is not None:
+            exercise_cert(cert)
+        key = p12.get_privatekey()
+        if key is not None:
+            exercise_pkey(key, True)
+        for ca in p12.get_ca_certificates() or ():
+            exercise_cert(ca)
+        p12.get_friendlyname()
+        again = crypto.load_pkcs12(p12.export(PASSPHRASE, iter=1, maciter=1), PASSPHRASE)
+        again.get_friendlyname()
+
+
+if hasattr(crypto, "load_pkcs7_data"):
+    def exercise_pkcs7(p7):
+        p7.type_is_signed()
+        p7.type_is_enveloped()
+        p7.type_is_signedAndEnveloped()
+        p7.type_is_data()
+        p7.get_type_name()
+        for cert in p7.get_certificates() or ():
+            exercise_cert(cert)
+        for kind in (PEM, DER, TEXT):
+            try:
+                crypto.dump_pkcs7_data(kind, p7)
+            except crypto.Error:
+                pass
+
+    @target("load_pkcs7_data_pem")
+    def fuzz_pkcs7_pem(data):
+        exercise_pkcs7(crypto.load_pkcs7_data(PEM, data))
+
+    @target("load_pkcs7_data_der")
+    def fuzz_pkcs7_der(data):
+        exercise_pkcs7(crypto.load_pkcs7_data(DER, data))
+
+
+if hasattr(crypto, "NetscapeSPKI"):
+    @target("netscape_spki", allowed=(crypto.Error, ValueError))
+    def fuzz_spki(data):
+        spki = crypto.NetscapeSPKI(data)
+        spki.b64_encode()
+        try:
+            key = spki.get_pubkey()
+        except crypto.Error:
+            return
+        dump_publickey_all(key)
+        try:
+            spki.verify(key)
+        except crypto.Error:
+            pass
+
+
+if hasattr(crypto, "X509StoreContext"):
+    @target("verify_certificate_der",
+            allowed=(crypto.Error, crypto.X509StoreContextError))
+    def fuzz_verify(data):
+        """Length-prefixed DER certificates: the leaf, untrusted
+        intermediates, and last the trust anchor a store is given (as a
+        user's CA file would be); the leaf is verified."""
+        parts = fields(data)[:5]
+        if len(parts) < 2:
+            return
+        certs = [crypto.load_certificate(DER, part) for part in parts]
+        store = crypto.X509Store()
+        store.add_cert(certs[-1])
+        ctx = crypto.X509StoreContext(store, certs[0], chain=certs[1:-1])
+        try:
+            chain = ctx.get_verified_chain()
+        except crypto.X509StoreContextError as exc:
+            exc.certificate
+            raise
+        for cert in chain:
+            exercise_cert(cert)
