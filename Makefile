@@ -48,11 +48,13 @@ clean:
 # `make fuzz`: every target for FUZZ_SECONDS each, under atheris, with the C code
 # built by clang for libFuzzer coverage + ASan when clang is installed (else the
 # plain build, mutation fuzzing).  `make fuzz-smoke`: FUZZ_RUNS inputs per
-# target on the plain build (CI).  Findings land in fuzz/work/<target>/crash-*.
+# target, at most FUZZ_CAP seconds each, on the plain build (CI).  Findings land in
+# fuzz/work/<target>/crash-*.
 FUZZ_VENV ?= .venv-fuzz
 FUZZ_PY := $(abspath $(FUZZ_VENV))/bin/python
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?= 20000
+FUZZ_CAP ?= 10
 FUZZ_WORK ?= fuzz/work
 CLANG ?= $(shell command -v clang || command -v clang-14 || command -v clang-15 || command -v clang-16)
 LEAK_N ?= 100000
@@ -79,7 +81,7 @@ fuzz: build fuzz-build
 	$(FUZZ_PY) fuzz/run.py all --seconds $(FUZZ_SECONDS) --work $(FUZZ_WORK)
 
 fuzz-smoke: build $(FUZZ_VENV)/.ready
-	$(FUZZ_PY) fuzz/run.py all --runs $(FUZZ_RUNS) --work $(FUZZ_WORK)
+	$(FUZZ_PY) fuzz/run.py all --runs $(FUZZ_RUNS) --seconds $(FUZZ_CAP) --work $(FUZZ_WORK)
 
 leakcheck: build
 	$(PY) tools/leakcheck.py -n $(LEAK_N)

@@ -116,7 +116,9 @@ def dump_publickey_all(key):
         assert crypto.dump_publickey(DER, again) == crypto.dump_publickey(DER, key)
 
 
-def exercise_cert(cert):
+def exercise_cert(cert, deep=True):
+    """Everything a user reads from a certificate; `deep` adds the public
+    key round trip (slow: OpenSSL 3's key decoders)."""
     der = crypto.dump_certificate(DER, cert)
     crypto.dump_certificate(PEM, cert)
     try:
@@ -146,7 +148,8 @@ def exercise_cert(cert):
     except crypto.Error:
         pass
     else:
-        dump_publickey_all(key)
+        if deep:
+            dump_publickey_all(key)
     for i in range(cert.get_extension_count()):
         exercise_extension(cert.get_extension(i))
     # a modified copy: what a CA tool does with a parsed certificate
@@ -284,7 +287,8 @@ def fuzz_x509extension(data):
     holder = _blank_cert(key)
     holder.add_extensions([ext])
     holder.sign(key, "sha256")
-    exercise_cert(crypto.load_certificate(DER, crypto.dump_certificate(DER, holder)))
+    exercise_cert(crypto.load_certificate(DER, crypto.dump_certificate(DER, holder)),
+                  deep=False)
 
 
 @target("x509name", allowed=(crypto.Error, ValueError))
@@ -303,12 +307,14 @@ def fuzz_x509name(data):
         got = getattr(name, attr)
         assert got is None or isinstance(got, str), got
     exercise_name(name)
-    _, key = _context_certs()
-    cert = _blank_cert(key)
+    # Into a certificate's subject and issuer and back through DER.  The
+    # signature is left stale: signing costs more than the rest together.
+    cert, _ = _context_certs()
     cert.set_subject(name)
     cert.set_issuer(name)
-    cert.sign(key, "sha256")
-    exercise_cert(crypto.load_certificate(DER, crypto.dump_certificate(DER, cert)))
+    again = crypto.load_certificate(DER, crypto.dump_certificate(DER, cert))
+    assert again.get_subject() == name
+    exercise_cert(again, deep=False)
 
 
 # -- CRL, PKCS#12, PKCS#7, SPKI, verification: registered when present --------
@@ -352,7 +358,7 @@ if hasattr(crypto, "load_pkcs12"):
         if key is not None:
             exercise_pkey(key, True)
         for ca in p12.get_ca_certificates() or ():
-            exercise_cert(ca)
+            exercise_cert(ca, deep=False)
         p12.get_friendlyname()
         again = crypto.load_pkcs12(p12.export(PASSPHRASE, iter=1, maciter=1), PASSPHRASE)
         again.get_friendlyname()
@@ -366,7 +372,7 @@ if hasattr(crypto, "load_pkcs7_data"):
         p7.type_is_data()
         p7.get_type_name()
         for cert in p7.get_certificates() or ():
-            exercise_cert(cert)
+            exercise_cert(cert, deep=False)
         for kind in (PEM, DER, TEXT):
             try:
                 crypto.dump_pkcs7_data(kind, p7)
@@ -418,4 +424,4 @@ if hasattr(crypto, "X509StoreContext"):
             exc.certificate
             raise
         for cert in chain:
-            exercise_cert(cert)
+            exercise_cert(cert, deep=False)

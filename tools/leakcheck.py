@@ -258,6 +258,88 @@ def _():
     raises(IndexError, F.cert.get_extension, 1000)
 
 
+# -- verification, CRL, PKCS#12, PKCS#7, SPKI: present once they land ------------
+
+if hasattr(crypto, "X509StoreContext"):
+    @operation("verify a chain (success) with X509Store/X509StoreContext", cost=5)
+    def _():
+        store = crypto.X509Store()
+        store.add_cert(F.chain.ca.cert)
+        ctx = crypto.X509StoreContext(store, F.cert, chain=[F.chain.intermediate.cert])
+        ctx.verify_certificate()
+        ctx.get_verified_chain()
+
+    @operation("errors: verification failures (no issuer, untrusted root)", cost=5)
+    def _():
+        store = crypto.X509Store()
+        store.add_cert(F.chain.ca.cert)
+        ctx = crypto.X509StoreContext(store, F.cert)
+        raises(crypto.X509StoreContextError, ctx.verify_certificate)
+        other = crypto.X509Store()
+        raises(crypto.X509StoreContextError,
+               crypto.X509StoreContext(other, F.chain.ca.cert).verify_certificate)
+
+if hasattr(crypto, "CRL"):
+    @operation("CRL build, export, load, dump", cost=5)
+    def _():
+        crl = crypto.CRL()
+        revoked = crypto.Revoked()
+        revoked.set_serial(b"1234")
+        revoked.set_rev_date(b"20250101000000Z")
+        revoked.set_reason(b"keyCompromise")
+        crl.add_revoked(revoked)
+        der = crl.export(F.chain.ca.cert, F.chain.ca.key, DER, 30, b"sha256")
+        again = crypto.load_crl(DER, der)
+        crypto.dump_crl(PEM, again)
+        crypto.dump_crl(TEXT, again)
+        for r in again.get_revoked():
+            r.get_serial()
+            r.get_reason()
+        raises(crypto.Error, crypto.load_crl, DER, der[:40])
+
+if hasattr(crypto, "PKCS12"):
+    @operation("PKCS12 export and load_pkcs12", cost=10)
+    def _():
+        if not hasattr(F, "p12"):
+            p12 = crypto.PKCS12()
+            p12.set_certificate(F.cert)
+            p12.set_privatekey(F.ec)
+            p12.set_ca_certificates([F.chain.ca.cert])
+            p12.set_friendlyname(b"leak")
+            F.p12 = p12.export(b"secret", iter=10, maciter=10)
+        p12 = crypto.load_pkcs12(F.p12, b"secret")
+        p12.get_certificate()
+        p12.get_privatekey()
+        p12.get_ca_certificates()
+        p12.export(b"secret", iter=10, maciter=10)
+        raises(crypto.Error, crypto.load_pkcs12, F.p12, b"wrong")
+        raises(crypto.Error, crypto.load_pkcs12, F.p12[:50], b"secret")
+
+if hasattr(crypto, "load_pkcs7_data"):
+    @operation("load_pkcs7_data, get_certificates, dump")
+    def _():
+        if not hasattr(F, "p7"):
+            sys.path.insert(0, os.path.join(ROOT, "fuzz"))
+            import seeds
+            F.p7 = seeds.pkcs7_certs_der([F.cert_der,
+                                          crypto.dump_certificate(DER, F.chain.ca.cert)])
+        p7 = crypto.load_pkcs7_data(DER, F.p7)
+        p7.get_certificates()
+        p7.get_type_name()
+        crypto.dump_pkcs7_data(PEM, p7)
+        raises(crypto.Error, crypto.load_pkcs7_data, DER, F.p7[:30])
+
+if hasattr(crypto, "NetscapeSPKI"):
+    @operation("NetscapeSPKI sign, encode, decode, verify", cost=5)
+    def _():
+        spki = crypto.NetscapeSPKI()
+        spki.set_pubkey(F.ec)
+        spki.sign(F.ec, "sha256")
+        again = crypto.NetscapeSPKI(spki.b64_encode())
+        again.verify(again.get_pubkey())
+        raises(crypto.Error, crypto.NetscapeSPKI, b"!!not base64!!")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=100000, help="iterations (default 100,000)")
