@@ -209,7 +209,13 @@ def _more_seeds(seeds):
 
 
 def all_seeds():
-    return _more_seeds(make_seeds())
+    seeds = _more_seeds(make_seeds())
+    from OpenSSL import SSL
+    if hasattr(SSL, "Context") and hasattr(SSL, "Connection"):
+        sys.path.insert(0, HERE)
+        import ssl_targets
+        seeds.update(ssl_targets.seeds())
+    return seeds
 
 
 if __name__ == "__main__":

@@ -425,3 +425,16 @@ if hasattr(crypto, "X509StoreContext"):
             raise
         for cert in chain:
             exercise_cert(cert, deep=False)
+
+
+def _recipe_chunks(chunks):
+    return b"".join(len(c[:65535]).to_bytes(2, "big") + c[:65535] for c in chunks)
+
+
+try:
+    from OpenSSL import SSL as _SSL
+except ImportError:  # pragma: no cover - the package always has it
+    _SSL = None
+if _SSL is not None and hasattr(_SSL, "Context") and hasattr(_SSL, "Connection"):
+    import ssl_targets
+    ssl_targets.register(target, fields)
