@@ -340,6 +340,171 @@ if hasattr(crypto, "NetscapeSPKI"):
         raises(crypto.Error, crypto.NetscapeSPKI, b"!!not base64!!")
 
 
+# -- TLS: present once OpenSSL.SSL has Context and Connection ----------------------
+
+try:
+    from OpenSSL import SSL
+except ImportError:  # pragma: no cover
+    SSL = None
+
+if SSL is not None and hasattr(SSL, "Connection"):
+    import socket
+    import tempfile
+
+    class TLS:
+        """Contexts made once: a server with the leaf chain asking for an
+        optional client certificate, a client trusting the CA."""
+        def __init__(self):
+            chain = F.chain
+            self.paths = chain.write_pem(tempfile.mkdtemp(prefix="ossl-leak-"))
+            self.calls = 0
+            self.server = SSL.Context(SSL.TLS_METHOD)
+            self.server.use_certificate(chain.leaf.cert)
+            self.server.use_privatekey(chain.leaf.key)
+            self.server.add_extra_chain_cert(chain.intermediate.cert)
+            self.server.set_verify(SSL.VERIFY_PEER, self.verify)
+            self.server.set_info_callback(self.info)
+            self.client = SSL.Context(SSL.TLS_METHOD)
+            self.client.load_verify_locations(self.paths["ca"])
+            self.client.set_verify(SSL.VERIFY_PEER, self.verify)
+            self.client.set_info_callback(self.info)
+            for ctx in (self.server, self.client):
+                if hasattr(ctx, "set_keylog_callback"):
+                    ctx.set_keylog_callback(lambda conn, line: None)
+            if hasattr(self.server, "set_tlsext_servername_callback"):
+                self.server.set_tlsext_servername_callback(lambda conn: None)
+            if hasattr(self.server, "set_alpn_select_callback"):
+                self.server.set_alpn_select_callback(lambda conn, protos: protos[0])
+                self.client.set_alpn_protos([b"h2", b"http/1.1"])
+            # A client nobody trusts: an empty store.
+            self.stranger = SSL.Context(SSL.TLS_METHOD)
+            self.stranger.set_verify(SSL.VERIFY_PEER, lambda c, x, e, d, ok: ok)
+
+        def verify(self, conn, cert, errno, depth, ok):
+            cert.get_subject()
+            return ok
+
+        def info(self, conn, where, ret):
+            self.calls += 1
+
+    def tls():
+        if not hasattr(F, "tls"):
+            F.tls = TLS()
+        return F.tls
+
+    def memory_pair(client_ctx):
+        t = tls()
+        server = SSL.Connection(t.server, None)
+        server.set_accept_state()
+        client = SSL.Connection(client_ctx or t.client, None)
+        client.set_connect_state()
+        client.set_tlsext_host_name(b"localhost")
+        return client, server
+
+    def move(src, dst):
+        while True:
+            try:
+                data = src.bio_read(65536)
+            except SSL.WantReadError:
+                return
+            dst.bio_write(data)
+
+    def handshake(client, server):
+        for _ in range(20):
+            done = 0
+            for conn in (client, server):
+                try:
+                    conn.do_handshake()
+                    done += 1
+                except SSL.WantReadError:
+                    pass
+            move(client, server)
+            move(server, client)
+            if done == 2:
+                return
+
+    @operation("TLS handshake + 1 KiB echo over memory BIOs, callbacks", cost=10)
+    def _():
+        client, server = memory_pair(None)
+        handshake(client, server)
+        client.send(b"x" * 1024)
+        move(client, server)
+        server.send(server.recv(4096))
+        move(server, client)
+        client.recv(4096)
+        client.get_peer_cert_chain()
+        client.get_peer_certificate()
+        client.get_cipher_name()
+        client.shutdown()
+        move(client, server)
+        try:
+            server.recv(10)
+        except SSL.ZeroReturnError:
+            pass
+
+    @operation("TLS handshake over a socketpair (blocking, GIL released)", cost=10)
+    def _():
+        a, b = socket.socketpair()  # blocking: a timeout makes them non-blocking
+        t = tls()
+        server = SSL.Connection(t.server, a)
+        server.set_accept_state()
+        client = SSL.Connection(t.client, b)
+        client.set_connect_state()
+        import threading
+        thread = threading.Thread(target=server.do_handshake)
+        thread.start()
+        client.do_handshake()
+        thread.join(30)
+        assert not thread.is_alive(), "server handshake hangs"
+        client.sendall(b"ping")
+        assert server.recv(4) == b"ping"
+        a.close()
+        b.close()
+
+    @operation("errors: handshake refused (untrusted server, garbage bytes)", cost=10)
+    def _():
+        client, server = memory_pair(tls().stranger)
+        try:
+            handshake(client, server)
+        except SSL.Error:
+            pass
+        else:
+            raise AssertionError("an untrusted server was accepted")
+        s = SSL.Connection(tls().server, None)
+        s.set_accept_state()
+        s.bio_write(b"\x16\x03\x01\x00\x05hello" * 3)
+        raises(SSL.Error, s.do_handshake)
+
+    @operation("errors: verify callback raising fails the handshake", cost=10)
+    def _():
+        def boom(*args):
+            raise KeyError("verify")
+        ctx = SSL.Context(SSL.TLS_METHOD)
+        ctx.set_verify(SSL.VERIFY_PEER, boom)
+        client, server = memory_pair(ctx)
+        try:
+            handshake(client, server)
+        except KeyError:
+            pass
+        else:
+            raise AssertionError("the raising callback did not fail the handshake")
+
+    @operation("Context from files (chain, key, CA) and Connection objects", cost=5)
+    def _():
+        t = tls()
+        ctx = SSL.Context(SSL.TLS_METHOD)
+        ctx.use_certificate_chain_file(t.paths["chain"])
+        ctx.use_privatekey_file(t.paths["leaf_key"])
+        ctx.check_privatekey()
+        ctx.load_verify_locations(t.paths["ca"])
+        ctx.set_cipher_list(b"ECDHE+AESGCM")
+        conn = SSL.Connection(ctx, None)
+        conn.set_app_data({"a": 1})
+        conn.get_app_data()
+        raises(SSL.Error, ctx.set_cipher_list, b"no-such-cipher")
+        raises(SSL.Error, ctx.use_certificate_file, t.paths["leaf_key"])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=100000, help="iterations (default 100,000)")
