@@ -8,6 +8,8 @@ surfaces in the thread whose call ran that callback.  The amount of work is
 fixed (OSSL_STRESS_ROUNDS, default 40 per thread), not the time.
 """
 import os
+import select
+import socket
 import threading
 import unittest
 
@@ -153,3 +155,128 @@ class CryptoThreadTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TLSThreadTests(unittest.TestCase):
+    """8 threads doing handshakes with one shared server Context, one shared
+    client Context and the client's one X509Store, over memory BIOs and
+    non-blocking socket pairs, with verify and info callbacks; in some
+    handshakes the verify callback raises an exception tagged with the
+    thread and round, which must reach exactly that thread's call."""
+
+    @classmethod
+    def setUpClass(cls):
+        from OpenSSL import SSL
+        import peers
+        cls.SSL, cls.peers = SSL, peers
+        chain, paths = peers.chain("threads")
+        cls.chain = chain
+        cls.server_ctx = SSL.Context(SSL.TLS_METHOD)
+        cls.server_ctx.use_certificate_chain_file(paths["chain"])
+        cls.server_ctx.use_privatekey_file(paths["leaf_key"])
+        cls.server_ctx.set_info_callback(cls.info)
+        cls.client_ctx = SSL.Context(SSL.TLS_METHOD)
+        cls.store = cls.client_ctx.get_cert_store()
+        cls.store.add_cert(chain.ca.cert)
+        cls.client_ctx.set_verify(SSL.VERIFY_PEER, cls.verify)
+        cls.client_ctx.set_info_callback(cls.info)
+        cls.info_lock = threading.Lock()
+        cls.info_calls = {}
+
+    class Tagged(Exception):
+        pass
+
+    @classmethod
+    def verify(cls, conn, cert, errno, depth, ok):
+        data = conn.get_app_data()
+        if data["raise"] and depth == 0:
+            raise cls.Tagged(data["tag"])
+        return ok
+
+    @classmethod
+    def info(cls, conn, where, ret):
+        data = conn.get_app_data()
+        if data is not None:
+            with cls.info_lock:
+                cls.info_calls[data["tag"]] = cls.info_calls.get(data["tag"], 0) + 1
+
+    def pair(self, index, n, use_socket):
+        SSL = self.SSL
+        tag = (index, n)
+        if use_socket:
+            a, b = socket.socketpair()
+            a.setblocking(False)
+            b.setblocking(False)
+            self.addCleanup(a.close)
+            self.addCleanup(b.close)
+            client = SSL.Connection(self.client_ctx, a)
+            server = SSL.Connection(self.server_ctx, b)
+        else:
+            client = SSL.Connection(self.client_ctx, None)
+            server = SSL.Connection(self.server_ctx, None)
+        client.set_connect_state()
+        server.set_accept_state()
+        client.set_app_data({"tag": tag, "raise": (index + n) % 3 == 0})
+        server.set_app_data({"tag": ("server",) + tag, "raise": False})
+        return client, server, use_socket
+
+    def run_handshake(self, client, server, use_socket):
+        SSL = self.SSL
+        done = set()
+        for _ in range(200):
+            for conn in (client, server):
+                if conn in done:
+                    continue
+                try:
+                    conn.do_handshake()
+                    done.add(conn)
+                except SSL.WantReadError:
+                    pass
+            if not use_socket:
+                self.peers.pump(client, server)
+            if len(done) == 2:
+                return
+            if use_socket:
+                select.select([client.fileno(), server.fileno()], [], [], 0.05)
+        raise AssertionError("handshake did not finish")
+
+    def test_handshakes_from_8_threads_with_raising_callbacks(self):
+        SSL = self.SSL
+        rounds = max(ROUNDS // 4, 3)
+
+        def work(index):
+            outcomes = []
+            for n in range(rounds):
+                client, server, use_socket = self.pair(index, n, (index + n) % 2 == 1)
+                try:
+                    self.run_handshake(client, server, use_socket)
+                except self.Tagged as exc:
+                    self.assertEqual(exc.args[0], (index, n))
+                    outcomes.append("raised")
+                    continue
+                except SSL.Error:
+                    # the server side of a handshake the client broke off
+                    outcomes.append("refused")
+                    continue
+                client.sendall(b"%d:%d" % (index, n))
+                if not use_socket:
+                    self.peers.pump(client, server)
+                for _ in range(200):
+                    try:
+                        got = server.recv(100)
+                        break
+                    except SSL.WantReadError:
+                        select.select([server.fileno()], [], [], 0.05)
+                self.assertEqual(got, b"%d:%d" % (index, n))
+                # the shared store verifies as well, from every thread
+                ctx = crypto.X509StoreContext(self.store, self.chain.leaf.cert,
+                                              chain=[self.chain.intermediate.cert])
+                ctx.verify_certificate()
+                outcomes.append("ok")
+            return outcomes
+
+        results = run_threads(work)
+        for index, outcomes in enumerate(results):
+            expected = ["raised" if (index + n) % 3 == 0 else "ok" for n in range(rounds)]
+            self.assertEqual(outcomes, expected, f"thread {index}")
+        self.assertGreater(len(self.info_calls), THREADS)
