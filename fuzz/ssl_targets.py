@@ -153,7 +153,60 @@ def handshake(client, server):
     return [c for c in client_out if c], [s for s in server_out if s]
 
 
+class ChunkTransport:
+    """A Python-object transport that hands out the fuzzer's chunks, one a
+    read() (cut to n), then None (would block) once; b"" after the last."""
+    def __init__(self, chunks):
+        self.chunks = list(chunks)
+        self.written = 0
+        self.idle = False
+
+    def read(self, n):
+        if self.idle:
+            self.idle = False
+            return None
+        if not self.chunks:
+            return b""
+        chunk = self.chunks.pop(0)
+        if len(chunk) > n:
+            self.chunks.insert(0, chunk[n:])
+            chunk = chunk[:n]
+        self.idle = True
+        return chunk
+
+    def write(self, data):
+        self.written += len(data)
+        return len(data)
+
+
+def has_object_transport():
+    server, _ = contexts()
+    try:
+        SSL.Connection(server, ChunkTransport([]))
+    except TypeError:
+        return False
+    return True
+
+
 def register(target, fields):
+    if has_object_transport():
+        @target("ssl_server_object_transport", allowed=(SSL.Error,))
+        def fuzz_ssl_server_object(data):
+            """A server Connection whose Python-object transport's read()
+            returns the fuzzer's chunks."""
+            server, _ = contexts()
+            conn = SSL.Connection(server, ChunkTransport(fields(data)[:64]))
+            conn.set_accept_state()
+            try:
+                for _ in range(200):
+                    try:
+                        conn.do_handshake()
+                        conn.recv(16384)
+                    except SSL.WantReadError:
+                        continue
+            finally:
+                look_at(conn)
+
     @target("ssl_server", allowed=(SSL.Error,))
     def fuzz_ssl_server(data):
         """A server Connection fed a client's bytes."""
@@ -192,6 +245,8 @@ def seeds():
     server, TLS 1.3 and 1.2, as the chunks each side wrote."""
     from targets import _recipe_chunks
     out = {"ssl_server": [], "ssl_client": [], "ssl_after_handshake": []}
+    if has_object_transport():
+        out["ssl_server_object_transport"] = out["ssl_server"]
     for version in (None, SSL.TLS1_2_VERSION):
         client, server = new_client(version), new_server()
         client_chunks, server_chunks = handshake(client, server)
