@@ -611,12 +611,15 @@ def main():
             continue
         if args.skip and args.skip in name:
             continue
-        n = max(args.n // cost, 20)
+        # Under valgrind (--no-bound) only the leak report counts: a few
+        # iterations each, no warm-up.
+        n = max(args.n // cost, 2 if args.no_bound else 20)
+        warmup = 1 if args.no_bound else max(n // 10, 200)
         t0 = time.monotonic()
         try:
             # Warm-up: long enough for the allocator and OpenSSL's caches to
             # reach their working size (short ones report false growth).
-            for _ in range(max(n // 10, 200)):
+            for _ in range(warmup):
                 func()
             gc.collect()
             before = rss_kib()
