@@ -30,8 +30,7 @@ test: build
 # The demo runs from the installed package, not the checkout.
 demo: venv
 	$(PIP) install -q .
-	cd /tmp && $(PY) -m OpenSSL certgen --out $(abspath demo-out) \
-	    --leaf localhost --san localhost --san 127.0.0.1
+	tools/demo.sh $(PY) $(abspath demo-out)
 
 asan: venv
 	rm -rf build && mkdir -p build && touch build/.asan
