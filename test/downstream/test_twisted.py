@@ -1,0 +1,303 @@
+"""Twisted's TLS (twisted.internet.ssl, twisted.protocols.tls) on our OpenSSL.
+
+Twisted's global reactor runs in a background thread for the whole module
+(it cannot be restarted, and TLSMemoryBIOProtocol schedules its writes on
+it); tests drive it with blockingCallFromThread, and the test's own thread
+is the stdlib `ssl` peer when there is one.  All on 127.0.0.1.
+
+Twisted always does TLS over memory BIOs: TLSMemoryBIOProtocol feeds the
+TCP bytes to Connection.bio_write and sends what bio_read returns.
+"""
+import socket
+import ssl as stdlib_ssl
+import threading
+
+import pytest
+from OpenSSL import SSL, crypto
+from twisted.internet import defer, protocol
+from twisted.internet import ssl as tssl
+from twisted.internet._sslverify import OpenSSLAcceptableCiphers
+from twisted.internet.threads import blockingCallFromThread
+from twisted.protocols.tls import TLSMemoryBIOFactory, TLSMemoryBIOProtocol
+
+from dpeers import TIMEOUT, EchoServer, client_context, server_context
+
+MESSAGE = b"hello over twisted tls\n" * 50
+
+
+@pytest.fixture(scope="module")
+def reactor():
+    from twisted.internet import reactor
+
+    thread = threading.Thread(
+        target=reactor.run, kwargs={"installSignalHandlers": False}, daemon=True
+    )
+    thread.start()
+    yield reactor
+    reactor.callFromThread(reactor.stop)
+    thread.join(TIMEOUT)
+
+
+def in_reactor(reactor, f, *args):
+    """Call f in the reactor thread; wait (bounded) for its Deferred."""
+    def call():
+        d = defer.maybeDeferred(f, *args)
+        return d.addTimeout(TIMEOUT, reactor)
+
+    return blockingCallFromThread(reactor, call)
+
+
+def private_certificate(issued):
+    return tssl.PrivateCertificate.loadPEM(issued.cert_pem + issued.key_pem)
+
+
+def ca_certificate(issued):
+    return tssl.Certificate.loadPEM(issued.cert_pem)
+
+
+class Echo(protocol.Protocol):
+    def connectionMade(self):
+        self.factory.connections.append(self)
+
+    def dataReceived(self, data):
+        if not self.factory.peers:
+            self.factory.peers.append(self.transport.getPeerCertificate())
+            self.factory.tls.append((self.transport, self.transport._tlsConnection))
+        self.transport.write(data)
+
+
+class EchoFactory(protocol.ServerFactory):
+    protocol = Echo
+
+    def __init__(self):
+        self.connections = []
+        self.peers = []
+        self.tls = []  # (transport, its OpenSSL.SSL.Connection) per connection
+
+
+class Sender(protocol.Protocol):
+    """Sends MESSAGE, waits for it to come back, then closes; the factory's
+    Deferred fires with what came back when the connection is lost."""
+
+    def connectionMade(self):
+        self.received = b""
+        self.transport.write(MESSAGE)
+
+    def dataReceived(self, data):
+        self.received += data
+        if len(self.received) >= len(MESSAGE):
+            self.factory.peer = self.transport.getPeerCertificate()
+            self.factory.alpn = getattr(self.transport, "negotiatedProtocol", None)
+            self.transport.loseConnection()
+
+    def connectionLost(self, reason):
+        self.factory.reason = reason
+        self.factory.done.callback(self.received)
+
+
+class SenderFactory(protocol.ClientFactory):
+    protocol = Sender
+
+    def __init__(self):
+        self.done = defer.Deferred()
+        self.reason = None
+        self.peer = None
+        self.alpn = None
+
+    def clientConnectionFailed(self, connector, reason):
+        self.reason = reason
+        self.done.callback(b"")
+
+
+def stdlib_echo(port, ctx, hostname="localhost"):
+    """The stdlib TLS client: send MESSAGE, return (what came back, version)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+        with ctx.wrap_socket(raw, server_hostname=hostname) as tls:
+            tls.sendall(MESSAGE)
+            got = b""
+            while len(got) < len(MESSAGE):
+                data = tls.recv(65536)
+                if not data:
+                    break
+                got += data
+            return got, tls.version()
+
+
+def listen(reactor, factory, options):
+    return blockingCallFromThread(
+        reactor, reactor.listenSSL, 0, factory, options, interface="127.0.0.1"
+    )
+
+
+def stop(reactor, port):
+    in_reactor(reactor, port.stopListening)
+
+
+def test_certificate_options_server_with_stdlib_client(reactor, pki):
+    private = private_certificate(pki.server)
+    options = tssl.CertificateOptions(
+        privateKey=private.privateKey.original, certificate=private.original
+    )
+    assert isinstance(options.getContext(), SSL.Context)
+    factory = EchoFactory()
+    port = listen(reactor, factory, options)
+    try:
+        echo, version = stdlib_echo(port.getHost().port, client_context(pki.ca.cert_path))
+    finally:
+        stop(reactor, port)
+    assert echo == MESSAGE
+    assert version in ("TLSv1.2", "TLSv1.3")
+    assert factory.peers == [None]  # no client certificate was asked for
+
+
+def test_server_requires_client_certificate(reactor, pki):
+    """PrivateCertificate.options(ca): verify=True, requireCertificate=True."""
+    options = private_certificate(pki.server).options(ca_certificate(pki.ca))
+    factory = EchoFactory()
+    port = listen(reactor, factory, options)
+    try:
+        ctx = client_context(pki.ca.cert_path, pki.client.cert_path, pki.client.key_path)
+        echo, _ = stdlib_echo(port.getHost().port, ctx)
+        assert echo == MESSAGE
+        peer = factory.peers[0]
+        assert isinstance(peer, crypto.X509)
+        assert peer.get_subject().CN == "downstream client"
+        assert peer.to_cryptography() == pki.client.cert
+
+        # Without a client certificate the server ends the handshake (under
+        # TLS 1.3 the client learns it on its first read).
+        with pytest.raises((stdlib_ssl.SSLError, ConnectionError)):
+            echo, _ = stdlib_echo(port.getHost().port, client_context(pki.ca.cert_path))
+            assert echo == b"", "served a client without a certificate"
+            raise ConnectionError("closed without echo")
+    finally:
+        stop(reactor, port)
+
+
+def connect_client(reactor, port, options):
+    """A Twisted client over TLSMemoryBIOFactory + plain TCP; returns the
+    factory once the connection is over."""
+    factory = SenderFactory()
+
+    def start():
+        tls_factory = TLSMemoryBIOFactory(options, True, factory)
+        reactor.connectTCP("127.0.0.1", port, tls_factory, timeout=TIMEOUT)
+        return factory.done
+
+    factory.received = in_reactor(reactor, start)
+    return factory
+
+
+def test_options_for_client_tls_with_stdlib_server(reactor, pki):
+    options = tssl.optionsForClientTLS(
+        "localhost",
+        trustRoot=ca_certificate(pki.ca),
+        clientCertificate=private_certificate(pki.client),
+        acceptableProtocols=[b"h2", b"http/1.1"],
+    )
+    sctx = server_context(pki.server.cert_path, pki.server.key_path,
+                          client_ca=pki.ca.cert_path, alpn=["http/1.1"])
+    with EchoServer(sctx) as server:
+        factory = connect_client(reactor, server.port, options)
+    assert factory.received == MESSAGE, factory.reason
+    assert server.errors == []
+    assert server.peers == ["downstream client"]
+    assert server.server_names == ["localhost"]
+    assert server.alpn == ["http/1.1"]
+    assert factory.alpn == b"http/1.1"
+    assert factory.peer.get_subject().CN == "localhost"
+    assert factory.peer.to_cryptography() == pki.server.cert
+
+
+def test_client_rejects_wrong_host_name(reactor, pki):
+    from service_identity import VerificationError
+
+    options = tssl.optionsForClientTLS("localhost", trustRoot=ca_certificate(pki.ca))
+    sctx = server_context(pki.wrong_host.cert_path, pki.wrong_host.key_path)
+    with EchoServer(sctx) as server:
+        factory = connect_client(reactor, server.port, options)
+    assert factory.received == b""
+    assert factory.reason.check(VerificationError), factory.reason
+    assert server.peers == []
+
+
+def test_client_rejects_untrusted_issuer(reactor, pki):
+    options = tssl.optionsForClientTLS("localhost", trustRoot=ca_certificate(pki.ca))
+    sctx = server_context(pki.stranger.cert_path, pki.stranger.key_path)
+    with EchoServer(sctx) as server:
+        factory = connect_client(reactor, server.port, options)
+    assert factory.received == b""
+    assert factory.reason.check(SSL.Error), factory.reason
+    assert "certificate verify failed" in str(factory.reason.value)
+    assert server.peers == []
+    assert any(isinstance(e, stdlib_ssl.SSLError) for e in server.errors)
+
+
+def test_twisted_to_twisted_over_memory_bios(reactor, pki):
+    """Both ends are TLSMemoryBIOProtocol, with client authentication."""
+    server_options = private_certificate(pki.server_ec).options(ca_certificate(pki.ca))
+    server_factory = EchoFactory()
+    port = blockingCallFromThread(
+        reactor, reactor.listenTCP, 0,
+        TLSMemoryBIOFactory(server_options, False, server_factory),
+        interface="127.0.0.1",
+    )
+    client_options = tssl.optionsForClientTLS(
+        "localhost", trustRoot=ca_certificate(pki.ca),
+        clientCertificate=private_certificate(pki.client),
+    )
+    try:
+        factory = connect_client(reactor, port.getHost().port, client_options)
+    finally:
+        stop(reactor, port)
+    assert factory.received == MESSAGE, factory.reason
+    transport, connection = server_factory.tls[0]
+    assert isinstance(transport, TLSMemoryBIOProtocol)
+    assert isinstance(connection, SSL.Connection)
+    assert server_factory.peers[0].get_subject().CN == "downstream client"
+    assert factory.peer.to_cryptography() == pki.server_ec.cert
+
+
+def test_key_pair_and_certificate_wrappers(pki):
+    """KeyPair / Certificate / PrivateCertificate round trips (crypto module)."""
+    private = private_certificate(pki.server)
+    assert private.getSubject().commonName == b"localhost"
+    assert private.getIssuer().commonName == b"Downstream Root CA"
+    assert private.getPublicKey().matches(private.privateKey)
+    again = tssl.Certificate.load(private.dump(crypto.FILETYPE_ASN1), crypto.FILETYPE_ASN1)
+    assert again == tssl.Certificate.loadPEM(pki.server.cert_pem)
+    pair = tssl.KeyPair.generate(crypto.TYPE_RSA, 2048)
+    assert pair.original.bits() == 2048
+    dumped = pair.dump(crypto.FILETYPE_PEM)
+    assert tssl.KeyPair.load(dumped, crypto.FILETYPE_PEM).keyHash() == pair.keyHash()
+
+
+def test_unknown_cipher_string_yields_no_ciphers():
+    """Twisted recognises OpenSSL's "no cipher match" in Error.args[0]."""
+    ciphers = OpenSSLAcceptableCiphers.fromOpenSSLCipherString("NOT-A-CIPHER")
+    assert ciphers.selectCiphers(()) == ()
+    with pytest.raises(ValueError, match="no usable ciphers"):
+        tssl.CertificateOptions(acceptableCiphers=ciphers)
+
+
+def test_options_respect_protocol_range():
+    """insecurelyLowerMinimumTo / raiseMinimumTo map to OP_NO_* options."""
+    options = tssl.CertificateOptions(raiseMinimumTo=tssl.TLSVersion.TLSv1_2)
+    context = options.getContext()
+    assert isinstance(context, SSL.Context)
+    assert options._options & SSL.OP_NO_TLSv1
+    assert options._options & SSL.OP_NO_TLSv1_1
+    assert not options._options & SSL.OP_NO_TLSv1_2
+
+
+def test_twisted_reads_util_lib():
+    import OpenSSL._util
+    from twisted.internet._sslverify import _ChooseDiffieHellmanEllipticCurve
+
+    chooser = _ChooseDiffieHellmanEllipticCurve(
+        SSL.OPENSSL_VERSION_NUMBER, openSSLlib=OpenSSL._util.lib, openSSLcrypto=crypto
+    )
+    context = SSL.Context(SSL.TLS_METHOD)
+    chooser.configureECDHCurve(context)  # a no-op on OpenSSL >= 1.1.0
+    assert SSL.OPENSSL_VERSION_NUMBER >= 0x30000000
+    assert context._context is not None
