@@ -43,3 +43,10 @@ asan: venv
 
 clean:
 	rm -rf build OpenSSL/*.so demo-out
+
+# The real Twisted, urllib3, service_identity and certbot from PyPI, run
+# unchanged against this package in their own venv (.venv-downstream);
+# DOWNSTREAM_AGAINST=pyopenssl runs the same tests against pyOpenSSL.
+.PHONY: downstream
+downstream:
+	PYTHON=$(PYTHON) tools/downstream.sh

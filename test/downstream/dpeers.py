@@ -8,9 +8,26 @@ import http.server
 import json
 import socket
 import ssl
+import struct
 import threading
 
 TIMEOUT = 15.0
+
+
+def bounded_blocking(sock):
+    """Make `sock` blocking for OpenSSL.SSL.Connection (a Python timeout makes
+    the descriptor non-blocking, and Connection then raises WantReadError),
+    with kernel timeouts so a silent peer still cannot hang a test."""
+    sock.settimeout(None)
+    limit = struct.pack("ll", int(TIMEOUT), 0)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, limit)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, limit)
+    return sock
+
+
+def connect(port):
+    """A blocking TCP socket to 127.0.0.1:port, for an SSL.Connection."""
+    return bounded_blocking(socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT))
 
 
 def server_context(cert_path, key_path, client_ca=None, alpn=None):
