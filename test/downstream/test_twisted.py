@@ -174,6 +174,39 @@ def test_server_requires_client_certificate(reactor, pki):
         stop(reactor, port)
 
 
+def alpn_echo(port, ca_path, offer):
+    """A stdlib client offering ALPN `offer`: (echo, selected protocol)."""
+    ctx = client_context(ca_path)
+    ctx.set_alpn_protocols(offer)
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(b"alpn")
+            return tls.recv(100), tls.selected_alpn_protocol()
+
+
+def test_server_selects_alpn_protocol(reactor, pki):
+    """Twisted's ALPN select callback picks its preferred protocol from the
+    client's offer; an offer with no overlap fails the handshake (the
+    callback returns b"", which pyOpenSSL turns into a fatal alert)."""
+    private = private_certificate(pki.server)
+    options = tssl.CertificateOptions(
+        privateKey=private.privateKey.original, certificate=private.original,
+        acceptableProtocols=[b"h2", b"http/1.1"],
+    )
+    port = listen(reactor, EchoFactory(), options)
+    try:
+        assert alpn_echo(port.getHost().port, pki.ca.cert_path,
+                         ["http/1.1", "h2"]) == (b"alpn", "h2")
+        assert alpn_echo(port.getHost().port, pki.ca.cert_path,
+                         ["http/1.1"]) == (b"alpn", "http/1.1")
+        # No client offer: no protocol, the echo still works.
+        assert alpn_echo(port.getHost().port, pki.ca.cert_path, []) == (b"alpn", None)
+        with pytest.raises(stdlib_ssl.SSLError):
+            alpn_echo(port.getHost().port, pki.ca.cert_path, ["spdy/3"])
+    finally:
+        stop(reactor, port)
+
+
 def connect_client(reactor, port, options):
     """A Twisted client over TLSMemoryBIOFactory + plain TCP; returns the
     factory once the connection is over."""
