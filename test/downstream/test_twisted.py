@@ -207,6 +207,113 @@ def test_server_selects_alpn_protocol(reactor, pki):
         stop(reactor, port)
 
 
+class Recording(Echo):
+    """Echo that reports how the connection ended."""
+
+    def connectionLost(self, reason):
+        self.factory.reason = reason
+        self.factory.lost.callback(None)
+
+
+class RecordingFactory(EchoFactory):
+    protocol = Recording
+
+    def __init__(self):
+        super().__init__()
+        self.lost = defer.Deferred()
+
+
+def test_peer_close_with_and_without_close_notify(reactor, pki):
+    """A peer's close_notify ends the connection cleanly (ConnectionDone); a
+    TCP close without it is ConnectionLost: Twisted reads that from the
+    Error's reason string ("unexpected eof ...") or a SysCallError."""
+    from twisted.internet.error import ConnectionDone, ConnectionLost
+
+    private = private_certificate(pki.server)
+    options = tssl.CertificateOptions(
+        privateKey=private.privateKey.original, certificate=private.original
+    )
+    outcomes = []
+    for clean in (True, False):
+        factory = RecordingFactory()
+        port = listen(reactor, factory, options)
+        try:
+            ctx = client_context(pki.ca.cert_path)
+            with socket.create_connection(("127.0.0.1", port.getHost().port),
+                                          timeout=TIMEOUT) as raw:
+                tls = ctx.wrap_socket(raw, server_hostname="localhost")
+                tls.sendall(b"bye")
+                assert tls.recv(10) == b"bye"
+                if clean:
+                    tls.unwrap()
+                else:
+                    # The TCP connection closes without a close_notify.
+                    socket.socket(fileno=tls.detach()).close()
+            in_reactor(reactor, lambda: factory.lost)
+            reason = factory.reason
+        finally:
+            stop(reactor, port)
+        outcomes.append(reason)
+    clean_reason, abrupt_reason = outcomes
+    assert clean_reason.check(ConnectionDone), clean_reason
+    assert abrupt_reason.check(ConnectionLost), abrupt_reason
+    assert not abrupt_reason.check(ConnectionDone)
+
+
+def test_default_openssl_context_factory_from_files(reactor, pki):
+    """The classic file-based server factory (SSLv23_METHOD, PEM files)."""
+    factory = tssl.DefaultOpenSSLContextFactory(pki.server.key_path, pki.server.cert_path)
+    context = factory.getContext()
+    assert isinstance(context, SSL.Context)
+    port = listen(reactor, EchoFactory(), factory)
+    try:
+        echo, _ = stdlib_echo(port.getHost().port, client_context(pki.ca.cert_path))
+    finally:
+        stop(reactor, port)
+    assert echo == MESSAGE
+
+
+class StartTLSServer(protocol.Protocol):
+    """Plain text until a line STARTTLS, then TLS (as SMTP/IMAP servers do)."""
+
+    def connectionMade(self):
+        self.buffer = b""
+        self.secure = False
+
+    def dataReceived(self, data):
+        if self.secure:
+            self.transport.write(b"secure:" + data)
+            return
+        self.buffer += data
+        if self.buffer == b"STARTTLS\r\n":
+            self.transport.write(b"GO\r\n")
+            self.transport.startTLS(self.factory.options)
+            self.secure = True
+
+
+def test_start_tls_on_a_plain_connection(reactor, pki):
+    private = private_certificate(pki.server)
+    factory = protocol.ServerFactory.forProtocol(StartTLSServer)
+    factory.options = tssl.CertificateOptions(
+        privateKey=private.privateKey.original, certificate=private.original
+    )
+    port = blockingCallFromThread(reactor, reactor.listenTCP, 0, factory,
+                                  interface="127.0.0.1")
+    try:
+        with socket.create_connection(("127.0.0.1", port.getHost().port),
+                                      timeout=TIMEOUT) as raw:
+            raw.sendall(b"STARTTLS\r\n")
+            assert raw.recv(4) == b"GO\r\n"
+            ctx = client_context(pki.ca.cert_path)
+            with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                tls.sendall(b"hi")
+                assert tls.recv(100) == b"secure:hi"
+                cert = tls.getpeercert()
+    finally:
+        stop(reactor, port)
+    assert dict(x[0] for x in cert["subject"])["commonName"] == "localhost"
+
+
 def connect_client(reactor, port, options):
     """A Twisted client over TLSMemoryBIOFactory + plain TCP; returns the
     factory once the connection is over."""
