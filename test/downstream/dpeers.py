@@ -4,8 +4,10 @@ module in a thread, as an echo server or an HTTPS server.
 Every socket has a bounded timeout, and the server threads poll for their
 stop flag, so a broken peer fails a test instead of hanging it.
 """
+import hashlib
 import http.server
 import json
+import urllib.parse
 import socket
 import ssl
 import struct
@@ -124,19 +126,33 @@ class EchoServer:
 class _Handler(http.server.BaseHTTPRequestHandler):
     timeout = TIMEOUT
 
+    def _send(self, body, content_type="application/json"):
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        """Answer with the SHA-256 of the request body."""
+        length = int(self.headers["Content-Length"])
+        digest = hashlib.sha256(self.rfile.read(length)).hexdigest()
+        self._send(json.dumps({"sha256": digest, "length": length}).encode())
+
     def do_GET(self):
         # The handshake was deferred to this thread (do_handshake_on_connect
         # is off); reading the request line already completed it.
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == "/big":
+            n = int(urllib.parse.parse_qs(url.query)["n"][0])
+            self._send(bytes(range(256)) * (n // 256), "application/octet-stream")
+            return
         body = json.dumps({
             "path": self.path,
             "client": _common_name(self.connection.getpeercert()),
             "version": self.connection.version(),
         }).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._send(body)
 
     def log_message(self, *args):
         pass
@@ -152,8 +168,9 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 
 
 class HTTPSServer:
-    """A stdlib HTTPS server on 127.0.0.1 answering GET with JSON: the path,
-    the client certificate's common name and the TLS version."""
+    """A stdlib HTTPS server on 127.0.0.1.  GET answers with JSON (the path,
+    the client certificate's common name, the TLS version), GET /big?n=N with
+    N bytes (a multiple of 256), POST with the body's SHA-256 and length."""
 
     def __init__(self, context):
         self.httpd = _QuietServer(("127.0.0.1", 0), _Handler)

@@ -1,5 +1,6 @@
 """urllib3 with urllib3.contrib.pyopenssl injected: HTTPS to a stdlib server
 on 127.0.0.1, certificate verification on."""
+import hashlib
 import json
 
 import pytest
@@ -138,3 +139,42 @@ def test_tls_version_bounds(injected, pki):
         with pool(server.port, pki.ca.cert_path,
                   ssl_maximum_version=ssl.TLSVersion.TLSv1_2) as p:
             assert get_json(p)["version"] == "TLSv1.2"
+
+
+def test_large_bodies_both_ways(injected, pki):
+    """Megabytes through WrappedSocket: recv_into and sendall across many TLS
+    records (urllib3 retries on WantReadError/WantWriteError itself)."""
+    payload = bytes(range(256)) * 4096 * 3  # 3 MiB
+    with HTTPSServer(server_context(pki.server.cert_path, pki.server.key_path)) as server:
+        with pool(server.port, pki.ca.cert_path) as p:
+            response = p.request("GET", f"/big?n={len(payload)}")
+            assert response.status == 200
+            assert response.data == payload
+            response = p.request("POST", "/upload", body=payload)
+            assert json.loads(response.data) == {
+                "sha256": hashlib.sha256(payload).hexdigest(), "length": len(payload)}
+            # streamed, in small reads
+            response = p.request("GET", "/big?n=65536", preload_content=False)
+            chunks = list(response.stream(1000))
+            assert b"".join(chunks) == payload[:65536]
+            response.release_conn()
+
+
+def test_requests_over_injected_urllib3(injected, pki):
+    """requests (what certbot's ACME client uses) on top of the injection."""
+    import requests
+
+    ctx = server_context(pki.server.cert_path, pki.server.key_path,
+                         client_ca=pki.ca.cert_path)
+    with HTTPSServer(ctx) as server:
+        url = f"https://localhost:{server.port}/acme/directory"
+        with requests.Session() as session:
+            response = session.get(url, verify=pki.ca.cert_path, timeout=TIMEOUT,
+                                   cert=(pki.client.cert_path, pki.client.key_path),
+                                   stream=True)
+            assert isinstance(response.raw.connection.sock, u3.WrappedSocket)
+            assert response.json()["client"] == "downstream client"
+            assert response.json()["path"] == "/acme/directory"
+        with requests.Session() as session:
+            with pytest.raises(requests.exceptions.SSLError):
+                session.get(url, verify=pki.other_ca.cert_path, timeout=TIMEOUT)
