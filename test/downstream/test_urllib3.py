@@ -170,9 +170,7 @@ def test_requests_over_injected_urllib3(injected, pki):
         url = f"https://localhost:{server.port}/acme/directory"
         with requests.Session() as session:
             response = session.get(url, verify=pki.ca.cert_path, timeout=TIMEOUT,
-                                   cert=(pki.client.cert_path, pki.client.key_path),
-                                   stream=True)
-            assert isinstance(response.raw.connection.sock, u3.WrappedSocket)
+                                   cert=(pki.client.cert_path, pki.client.key_path))
             assert response.json()["client"] == "downstream client"
             assert response.json()["path"] == "/acme/directory"
         with requests.Session() as session:
