@@ -45,10 +45,11 @@ def origin_problem():
     import OpenSSL.crypto
 
     where = os.path.realpath(OpenSSL.__file__)
-    if where.startswith(os.path.realpath(CHECKOUT) + os.sep):
-        return f"OpenSSL imported from the checkout ({where}), not the venv"
+    # (the venv itself may live inside the checkout, as .venv-downstream does)
     if not where.startswith(os.path.realpath(sys.prefix) + os.sep):
-        return f"OpenSSL imported from {where}, outside the venv {sys.prefix}"
+        return f"OpenSSL imported from {where}, not from the venv {sys.prefix}"
+    if where == os.path.join(os.path.realpath(CHECKOUT), "OpenSSL", "__init__.py"):
+        return f"OpenSSL imported from the checkout ({where}), not the venv"
     crypto_is_c = OpenSSL.crypto.__file__.endswith(".so")
     if against == "ours":
         if _distribution("pyOpenSSL") is not None:
