@@ -207,6 +207,52 @@ def test_server_selects_alpn_protocol(reactor, pki):
         stop(reactor, port)
 
 
+def test_server_name_indication_switches_context(reactor, pki):
+    """contextForServerName: the SNI callback hands the Connection another
+    Context (get_servername, set_context); a callback that raises aborts the
+    connection through get_app_data()."""
+    default = private_certificate(pki.server_ec)
+    other = private_certificate(pki.wrong_host)
+    other_context = tssl.CertificateOptions(
+        privateKey=other.privateKey.original, certificate=other.original
+    ).getContext()
+    seen = []
+
+    def for_name(name):
+        seen.append(name)
+        if name == b"wrong.example":
+            return other_context
+        if name == b"broken.example":
+            raise RuntimeError("no context for this name")
+        return None
+
+    options = tssl.CertificateOptions(
+        privateKey=default.privateKey.original, certificate=default.original,
+        contextForServerName=for_name,
+    )
+    port = listen(reactor, EchoFactory(), options)
+    try:
+        def peer_cn(name):
+            ctx = stdlib_ssl.SSLContext(stdlib_ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = stdlib_ssl.CERT_NONE
+            with socket.create_connection(("127.0.0.1", port.getHost().port),
+                                          timeout=TIMEOUT) as raw:
+                with ctx.wrap_socket(raw, server_hostname=name) as tls:
+                    tls.sendall(b"sni")
+                    assert tls.recv(10) == b"sni"
+                    der = tls.getpeercert(binary_form=True)
+            return crypto.load_certificate(crypto.FILETYPE_ASN1, der).get_subject().CN
+
+        assert peer_cn("localhost") == "localhost"
+        assert peer_cn("wrong.example") == "wrong.example"
+        with pytest.raises((stdlib_ssl.SSLError, ConnectionError)):
+            peer_cn("broken.example")
+    finally:
+        stop(reactor, port)
+    assert seen == [b"localhost", b"wrong.example", b"broken.example"]
+
+
 class Recording(Echo):
     """Echo that reports how the connection ended."""
 
