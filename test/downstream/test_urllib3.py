@@ -176,3 +176,34 @@ def test_requests_over_injected_urllib3(injected, pki):
         with requests.Session() as session:
             with pytest.raises(requests.exceptions.SSLError):
                 session.get(url, verify=pki.other_ca.cert_path, timeout=TIMEOUT)
+
+
+def test_ca_cert_data_fails_as_urllib3_ssl_error(injected, pki):
+    """urllib3's pyOpenSSL backend first calls load_verify_locations(None,
+    None) for ca_cert_data; pyOpenSSL raises SSL.Error there, which urllib3
+    turns into its SSLError.  Any other exception type would escape it."""
+    with HTTPSServer(server_context(pki.server.cert_path, pki.server.key_path)) as server:
+        with urllib3.HTTPSConnectionPool(
+            "localhost", server.port, cert_reqs="CERT_REQUIRED",
+            ca_cert_data=pki.ca.cert_pem.decode(), retries=False, timeout=TIMEOUT,
+        ) as p:
+            with pytest.raises(SSLError, match="unable to load trusted certificates"):
+                p.request("GET", "/")
+
+
+def test_cipher_selection(injected, pki):
+    """create_urllib3_context(ciphers=...) reaches Context.set_cipher_list."""
+    import ssl
+
+    ctx = urllib3.util.ssl_.create_urllib3_context(
+        ciphers="ECDHE-RSA-AES128-GCM-SHA256", ssl_maximum_version=ssl.TLSVersion.TLSv1_2)
+    assert isinstance(ctx, u3.PyOpenSSLContext)
+    with HTTPSServer(server_context(pki.server.cert_path, pki.server.key_path)) as server:
+        with pool(server.port, pki.ca.cert_path, ssl_context=ctx) as p:
+            conn = p._get_conn()
+            try:
+                conn.connect()
+                assert conn.sock.connection.get_cipher_name() == "ECDHE-RSA-AES128-GCM-SHA256"
+                assert conn.sock.version() == "TLSv1.2"
+            finally:
+                conn.close()
