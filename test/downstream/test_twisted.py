@@ -444,6 +444,37 @@ def test_twisted_to_twisted_over_memory_bios(reactor, pki):
     assert factory.peer.to_cryptography() == pki.server_ec.cert
 
 
+def test_many_interleaved_connections(reactor, pki):
+    """20 Twisted clients at once against one Twisted server: 40 memory-BIO
+    Connections whose handshakes and records interleave in one reactor."""
+    server_options = private_certificate(pki.server_ec).options(ca_certificate(pki.ca))
+    server_factory = EchoFactory()
+    port = blockingCallFromThread(
+        reactor, reactor.listenTCP, 0,
+        TLSMemoryBIOFactory(server_options, False, server_factory),
+        interface="127.0.0.1",
+    )
+    client_options = tssl.optionsForClientTLS(
+        "localhost", trustRoot=ca_certificate(pki.ca),
+        clientCertificate=private_certificate(pki.client),
+    )
+    factories = [SenderFactory() for _ in range(20)]
+
+    def start():
+        for factory in factories:
+            reactor.connectTCP("127.0.0.1", port.getHost().port,
+                               TLSMemoryBIOFactory(client_options, True, factory),
+                               timeout=TIMEOUT)
+        return defer.gatherResults([f.done for f in factories])
+
+    try:
+        received = in_reactor(reactor, start)
+    finally:
+        stop(reactor, port)
+    assert received == [MESSAGE] * 20
+    assert len(server_factory.connections) == 20
+
+
 def test_key_pair_and_certificate_wrappers(pki):
     """KeyPair / Certificate / PrivateCertificate round trips (crypto module)."""
     private = private_certificate(pki.server)

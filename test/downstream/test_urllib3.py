@@ -207,3 +207,25 @@ def test_cipher_selection(injected, pki):
                 assert conn.sock.version() == "TLSv1.2"
             finally:
                 conn.close()
+
+
+def test_concurrent_requests_from_threads(injected, pki):
+    """One PoolManager shared by 8 threads, as requests/urllib3 users run it:
+    handshakes, verify callbacks and I/O interleave across threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ctx = server_context(pki.server.cert_path, pki.server.key_path,
+                         client_ca=pki.ca.cert_path)
+    with HTTPSServer(ctx) as server:
+        with urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=pki.ca.cert_path,
+                                 cert_file=pki.client.cert_path,
+                                 key_file=pki.client.key_path, maxsize=8,
+                                 retries=False, timeout=TIMEOUT) as manager:
+            def fetch(i):
+                response = manager.request(
+                    "GET", f"https://localhost:{server.port}/big?n={256 * (i + 1)}")
+                return response.status, len(response.data)
+
+            with ThreadPoolExecutor(8) as executor:
+                results = list(executor.map(fetch, range(64)))
+    assert results == [(200, 256 * (i + 1)) for i in range(64)]
