@@ -137,3 +137,9 @@ stubtest: build $(STUBTEST_VENV)/.ready
 	rm -rf build/tutorial && $(PY) test/apinames.py --tutorial build/tutorial
 	cd build/tutorial && MYPYPATH=$(CURDIR) $(STUBTEST_PY) -m mypy \
 	    --no-incremental --check-untyped-defs tutorial_*.py
+# The real Twisted, urllib3, service_identity and certbot from PyPI, run
+# unchanged against this package in their own venv (.venv-downstream);
+# DOWNSTREAM_AGAINST=pyopenssl runs the same tests against pyOpenSSL.
+.PHONY: downstream
+downstream:
+	PYTHON=$(PYTHON) tools/downstream.sh
