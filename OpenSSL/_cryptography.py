@@ -75,3 +75,18 @@ def req_from_cryptography(crypto_req):
                         f"not {type(crypto_req).__name__}")
     der = crypto_req.public_bytes(_serialization().Encoding.DER)
     return crypto.load_certificate_request(crypto.FILETYPE_ASN1, der)
+
+
+def crl_to_cryptography(crl):
+    der = crypto.dump_crl(crypto.FILETYPE_ASN1, crl)
+    return _x509().load_der_x509_crl(der)
+
+
+def crl_from_cryptography(crypto_crl):
+    x509 = _x509()
+    if not isinstance(crypto_crl, x509.CertificateRevocationList):
+        raise TypeError("crypto_crl must be a "
+                        "cryptography.x509.CertificateRevocationList, "
+                        f"not {type(crypto_crl).__name__}")
+    der = crypto_crl.public_bytes(_serialization().Encoding.DER)
+    return crypto.load_crl(crypto.FILETYPE_ASN1, der)

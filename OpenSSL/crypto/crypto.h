@@ -236,4 +236,26 @@ extern PyMethodDef crypto_pkcs7_functions[];
 OSSL_HIDDEN int crypto_init_spki(PyObject *module, crypto_state *st);
 extern PyMethodDef crypto_spki_functions[];
 
+/* ---- x509store.c, storectx.c, crl.c, revoked.c: verification and CRLs -- */
+
+/* The X509_STORE of an X509Store (borrowed); TypeError naming `argname`. */
+OSSL_HIDDEN X509_STORE *crypto_x509store_arg(crypto_state *st, PyObject *obj,
+                                             const char *argname);
+/* A new reference to an X509 object: `obj` itself, or a cryptography
+   certificate converted; TypeError naming `argname` otherwise. */
+OSSL_HIDDEN PyObject *crypto_x509_coerce(crypto_state *st, PyObject *obj,
+                                         const char *argname);
+/* A new Revoked holding a copy of `revoked`. */
+OSSL_HIDDEN PyObject *crypto_revoked_wrap(crypto_state *st,
+                                          const X509_REVOKED *revoked);
+/* The X509_REVOKED of a Revoked (borrowed); TypeError naming `argname`. */
+OSSL_HIDDEN X509_REVOKED *crypto_revoked_arg(crypto_state *st, PyObject *obj,
+                                             const char *argname);
+/* b"YYYYMMDDhhmmssZ" (None for an unset time) and back (ValueError for a
+   malformed one), as X509's date methods take them. */
+OSSL_HIDDEN PyObject *crypto_time_to_bytes(crypto_state *st,
+                                           const ASN1_TIME *when);
+OSSL_HIDDEN ASN1_TIME *crypto_time_from_arg(crypto_state *st, PyObject *arg,
+                                            const char *argname);
+
 #endif

@@ -1,0 +1,171 @@
+/*
+ * The C functions OpenSSL calls back into, and the ex_data slots that lead
+ * them from an SSL / SSL_CTX to its Python object.
+ *
+ * Every trampoline takes the GIL with ossl_callback_enter (the I/O call that
+ * triggered it released it through OSSL_ALLOW_THREADS_BEGIN), and stores an
+ * exception the Python callback raised on the Connection (or the Context
+ * when there is no Connection), where the triggering call finds and raises
+ * it once OpenSSL returns.
+ */
+#include "ssl.h"
+
+#include <string.h>
+
+int ssl_connection_index = -1;
+int ssl_context_index = -1;
+
+int
+ssl_callbacks_init(void)
+{
+    /* The indices are process-wide; a second import of the module (a
+       sub-interpreter) reuses them. */
+    if (ssl_connection_index < 0) {
+        ssl_connection_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    }
+    if (ssl_context_index < 0) {
+        ssl_context_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    }
+    return ssl_connection_index < 0 || ssl_context_index < 0 ? -1 : 0;
+}
+
+ConnectionObject *
+ssl_connection_of(const SSL *ssl)
+{
+    if (ssl == NULL) {
+        return NULL;
+    }
+    return SSL_get_ex_data(ssl, ssl_connection_index);
+}
+
+/* ---- verify ------------------------------------------------------------ */
+
+int
+ssl_verify_trampoline(int preverify_ok, X509_STORE_CTX *store)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store,
+                                          SSL_get_ex_data_X509_STORE_CTX_idx());
+    ConnectionObject *conn = ssl_connection_of(ssl);
+    if (conn == NULL) {
+        return preverify_ok;
+    }
+    int result = 0;
+    ossl_callback_state cs;
+    ossl_callback_enter(&cs);
+
+    PyObject *callback = ssl_connection_callback(conn, SSL_SLOT_VERIFY);
+    if (callback == NULL) {
+        result = preverify_ok;
+    }
+    else if (conn->callback_error != NULL) {
+        /* An earlier call of this handshake raised: keep failing. */
+        result = 0;
+    }
+    else {
+        ssl_state *st = ssl_state_of((PyObject *)conn);
+        X509 *cert = X509_STORE_CTX_get_current_cert(store);
+        int errnum = X509_STORE_CTX_get_error(store);
+        int depth = X509_STORE_CTX_get_error_depth(store);
+        PyObject *pycert = st != NULL && cert != NULL
+            ? ssl_x509_out(st, cert, 0)
+            : (st != NULL ? Py_NewRef(Py_None) : NULL);
+        PyObject *ret = NULL;
+        if (pycert != NULL) {
+            Py_INCREF(callback);  /* the callback may replace itself */
+            ret = PyObject_CallFunction(callback, "OOiii", (PyObject *)conn,
+                                        pycert, errnum, depth, preverify_ok);
+            Py_DECREF(callback);
+            Py_DECREF(pycert);
+        }
+        int truth = ret != NULL ? PyObject_IsTrue(ret) : -1;
+        Py_XDECREF(ret);
+        if (truth > 0) {
+            /* The application vouches for the certificate. */
+            X509_STORE_CTX_set_error(store, X509_V_OK);
+            result = 1;
+        }
+        else {
+            if (truth < 0) {
+                ossl_stash_exception(&conn->callback_error);
+            }
+            if (X509_STORE_CTX_get_error(store) == X509_V_OK) {
+                X509_STORE_CTX_set_error(store,
+                                         X509_V_ERR_APPLICATION_VERIFICATION);
+            }
+            result = 0;
+        }
+    }
+    ossl_callback_leave(&cs);
+    return result;
+}
+
+/* ---- info -------------------------------------------------------------- */
+
+void
+ssl_info_trampoline(const SSL *ssl, int where, int ret)
+{
+    ConnectionObject *conn = ssl_connection_of(ssl);
+    if (conn == NULL) {
+        return;
+    }
+    ossl_callback_state cs;
+    ossl_callback_enter(&cs);
+    PyObject *callback = ssl_connection_callback(conn, SSL_SLOT_INFO);
+    if (callback != NULL && conn->callback_error == NULL) {
+        Py_INCREF(callback);
+        PyObject *r = PyObject_CallFunction(callback, "Oii", (PyObject *)conn,
+                                            where, ret);
+        Py_DECREF(callback);
+        if (r == NULL) {
+            /* The info callback cannot fail the operation; its exception is
+               raised when the call that triggered it returns. */
+            ossl_stash_exception(&conn->callback_error);
+        }
+        Py_XDECREF(r);
+    }
+    ossl_callback_leave(&cs);
+}
+
+/* ---- passphrase -------------------------------------------------------- */
+
+int
+ssl_passwd_trampoline(char *buf, int size, int rwflag, void *userdata)
+{
+    ContextObject *ctx = userdata;
+    if (ctx == NULL) {
+        return 0;
+    }
+    int result = 0;
+    ossl_callback_state cs;
+    ossl_callback_enter(&cs);
+    PyObject *callback = ctx->cb.slot[SSL_SLOT_PASSWD];
+    if (callback != NULL && ctx->callback_error == NULL) {
+        PyObject *data = ctx->cb.slot[SSL_SLOT_PASSWD_DATA];
+        Py_INCREF(callback);
+        PyObject *r = PyObject_CallFunction(callback, "iiO", size, rwflag,
+                                            data != NULL ? data : Py_None);
+        Py_DECREF(callback);
+        if (r != NULL && !PyBytes_Check(r)) {
+            PyErr_Format(PyExc_ValueError,
+                         "the passphrase callback must return bytes, not %.100s",
+                         Py_TYPE(r)->tp_name);
+            Py_CLEAR(r);
+        }
+        if (r == NULL) {
+            ossl_stash_exception(&ctx->callback_error);
+        }
+        else {
+            /* Like pyOpenSSL's Context: an over-long passphrase is cut to
+               what OpenSSL's buffer takes. */
+            Py_ssize_t len = PyBytes_GET_SIZE(r);
+            if (len > size) {
+                len = size;
+            }
+            memcpy(buf, PyBytes_AS_STRING(r), (size_t)len);
+            result = (int)len;
+            Py_DECREF(r);
+        }
+    }
+    ossl_callback_leave(&cs);
+    return result;
+}

@@ -1,0 +1,471 @@
+"""Real TLS peers for the tests, all on 127.0.0.1 with bounded timeouts.
+
+    with StdlibServer(paths, handler=echo) as server:     # stdlib ssl, thread
+        sock = socket.create_connection(server.address, timeout=TIMEOUT)
+    with StdlibClient(address, cafile=...) as client: ...  # stdlib ssl, thread
+    with OpenSSLServer(paths) as server: ...               # openssl s_server
+    result = openssl_client(address, cafile=..., data=b"x")  # openssl s_client
+
+plus helpers to drive two of our own Connections over memory BIOs or a
+socketpair (handshake_memory, pump, handshake_sockets).
+
+`paths` is what pki.Chain.write_pem() returns: the server presents
+paths["leaf"] with paths["leaf_key"] and the intermediate.
+"""
+import atexit
+import functools
+import os
+import re
+import shutil
+import tempfile
+import socket
+import ssl
+import struct
+import subprocess
+import threading
+import typing
+
+from OpenSSL import SSL, crypto
+
+try:
+    import pki
+except AttributeError:
+    # pki needs this package's crypto API; under OSSL_TEST_INSTALLED=1 with
+    # a pyOpenSSL that lacks parts of it, chains come from cryptography.
+    pki = None
+
+TIMEOUT = 10.0          # any single network wait in the tests
+OPENSSL = os.environ.get("OSSL_OPENSSL_BIN", "openssl")
+
+
+# ---- certificates -------------------------------------------------------------
+
+_tmp = tempfile.mkdtemp(prefix="ossl-peers-")
+atexit.register(shutil.rmtree, _tmp, True)
+
+
+@functools.lru_cache(maxsize=None)
+def chain(label="main", key_type="ec"):
+    """A CA -> intermediate -> leaf chain, made once per label, and the
+    paths of its PEM files: (pki.Chain, paths)."""
+    if pki is not None and hasattr(crypto, "X509Extension"):
+        made = pki.make_chain(key_type)
+    else:
+        # OSSL_TEST_INSTALLED=1 against a pyOpenSSL without X509Extension:
+        # the same chain, made with cryptography.
+        made = _chain_with_cryptography(key_type)
+    return made, made.write_pem(os.path.join(_tmp, label))
+
+
+def _chain_with_cryptography(key_type):
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
+
+    def key():
+        if key_type == "rsa":
+            return rsa.generate_private_key(65537, 2048)
+        return ec.generate_private_key(ec.SECP256R1())
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def issue(cn, subject_key, issuer, ca, pathlen=None):
+        name = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+        if ca:
+            name.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME,
+                                           "OpenSSL for Python tests"))
+        name = x509.Name(name)
+        issuer_name, issuer_key = issuer if issuer else (name, subject_key)
+        builder = (x509.CertificateBuilder()
+                   .subject_name(name).issuer_name(issuer_name)
+                   .public_key(subject_key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=30))
+                   .add_extension(x509.BasicConstraints(ca, pathlen), True))
+        if not ca:
+            builder = builder.add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"),
+                x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
+                False).add_extension(x509.ExtendedKeyUsage([
+                    ExtendedKeyUsageOID.SERVER_AUTH,
+                    ExtendedKeyUsageOID.CLIENT_AUTH]), False)
+        cert = builder.sign(issuer_key, hashes.SHA256())
+        return _Issued(crypto.X509.from_cryptography(cert),
+                          crypto.PKey.from_cryptography_key(subject_key)), \
+            (name, subject_key)
+
+    ca, ca_signer = issue("Test Root CA", key(), None, True)
+    inter, inter_signer = issue("Test Intermediate CA", key(), ca_signer,
+                                True, 0)
+    leaf, _ = issue("localhost", key(), inter_signer, False)
+    return _Chain(ca, inter, leaf)
+
+
+class _Issued(typing.NamedTuple):
+    cert: object
+    key: object
+
+    def pem(self):
+        return crypto.dump_certificate(crypto.FILETYPE_PEM, self.cert)
+
+    def key_pem(self):
+        return crypto.dump_privatekey(crypto.FILETYPE_PEM, self.key)
+
+
+class _Chain(typing.NamedTuple):
+    ca: _Issued
+    intermediate: _Issued
+    leaf: _Issued
+
+    def write_pem(self, directory):
+        os.makedirs(directory, exist_ok=True)
+        paths = {}
+        for label in ("ca", "intermediate", "leaf"):
+            issued = getattr(self, label)
+            for suffix, data in (("", issued.pem()), ("_key", issued.key_pem())):
+                path = os.path.join(directory, label + suffix + ".pem")
+                with open(path, "wb") as f:
+                    f.write(data)
+                paths[label + suffix] = path
+        path = os.path.join(directory, "chain.pem")
+        with open(path, "wb") as f:
+            f.write(self.leaf.pem() + self.intermediate.pem())
+        paths["chain"] = path
+        return paths
+
+
+# ---- stdlib ssl as the peer --------------------------------------------------
+
+def stdlib_server_context(paths, *, cafile=None, require_client_cert=False,
+                          minimum=None, maximum=None):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(paths["chain"], paths["leaf_key"])
+    if cafile is not None:
+        ctx.load_verify_locations(cafile)
+    if require_client_cert:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    if minimum is not None:
+        ctx.minimum_version = minimum
+    if maximum is not None:
+        ctx.maximum_version = maximum
+    return ctx
+
+
+def stdlib_client_context(cafile, *, certfile=None, keyfile=None,
+                          minimum=None, maximum=None, check_hostname=True):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = check_hostname
+    if cafile is None:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    else:
+        ctx.load_verify_locations(cafile)
+    if certfile is not None:
+        ctx.load_cert_chain(certfile, keyfile)
+    if minimum is not None:
+        ctx.minimum_version = minimum
+    if maximum is not None:
+        ctx.maximum_version = maximum
+    return ctx
+
+
+def echo(sslsock, server):
+    """Echo what arrives until the client closes; then close cleanly."""
+    while True:
+        try:
+            data = sslsock.recv(65536)
+        except (ssl.SSLEOFError, ConnectionResetError):
+            return
+        if not data:
+            break
+        server.received.append(data)
+        sslsock.sendall(data)
+    try:
+        sslsock.unwrap()
+    except (OSError, ssl.SSLError):
+        pass
+
+
+class StdlibServer:
+    """A stdlib ssl server in a thread, for `count` connections.
+
+    handler(sslsock, server) runs for each connection once the handshake is
+    done (echo by default).  raw_handler(sock, server), when given, gets the
+    plain TCP socket instead and no handshake happens (to misbehave).
+    The peer certificate the client presented, what arrived and any
+    exception of the server side are kept in .peer_certs, .received,
+    .errors.
+    """
+
+    def __init__(self, paths, *, handler=echo, raw_handler=None, count=1,
+                 context=None, **context_args):
+        self.context = context or stdlib_server_context(paths, **context_args)
+        self.handler = handler
+        self.raw_handler = raw_handler
+        self.count = count
+        self.peer_certs = []
+        self.received = []
+        self.errors = []
+        self.versions = []
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(TIMEOUT)
+        self.address = self.listener.getsockname()
+        self.port = self.address[1]
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        for _ in range(self.count):
+            try:
+                sock, _ = self.listener.accept()
+            except OSError as exc:
+                self.errors.append(exc)
+                return
+            sock.settimeout(TIMEOUT)
+            try:
+                if self.raw_handler is not None:
+                    self.raw_handler(sock, self)
+                    continue
+                with self.context.wrap_socket(sock, server_side=True) as s:
+                    self.peer_certs.append(s.getpeercert(binary_form=True))
+                    self.versions.append(s.version())
+                    self.handler(s, self)
+            except Exception as exc:  # reported through .errors
+                self.errors.append(exc)
+            finally:
+                sock.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.thread.join(TIMEOUT)
+        self.listener.close()
+        return False
+
+
+class StdlibClient:
+    """A stdlib ssl client in a thread: connects, sends `data`, reads until
+    the server closes, and keeps what arrived in .received (or the
+    exception in .error)."""
+
+    def __init__(self, address, cafile, *, data=b"", server_hostname="localhost",
+                 **context_args):
+        self.context = stdlib_client_context(cafile, **context_args)
+        self.address = address
+        self.data = data
+        self.server_hostname = server_hostname
+        self.received = b""
+        self.error = None
+        self.version = None
+        self.cipher = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        try:
+            with socket.create_connection(self.address, timeout=TIMEOUT) as raw:
+                with self.context.wrap_socket(
+                        raw, server_hostname=self.server_hostname) as s:
+                    self.version = s.version()
+                    self.cipher = s.cipher()
+                    if self.data:
+                        s.sendall(self.data)
+                    while True:
+                        try:
+                            chunk = s.recv(65536)
+                        except ssl.SSLEOFError:
+                            break
+                        if not chunk:
+                            break
+                        self.received += chunk
+        except Exception as exc:  # reported through .error
+            self.error = exc
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.thread.join(TIMEOUT)
+        return False
+
+    def join(self):
+        self.thread.join(TIMEOUT)
+        assert not self.thread.is_alive(), "stdlib client did not finish"
+
+
+# ---- the openssl command line tool as the peer ------------------------------
+
+class OpenSSLServer:
+    """`openssl s_server` on 127.0.0.1, for one connection by default.
+
+    Extra s_server arguments go in `args`.  What it printed is in .output
+    once the context is left.
+    """
+
+    def __init__(self, paths, *, args=(), naccept=1):
+        self.cmd = [OPENSSL, "s_server", "-accept", "127.0.0.1:0",
+                    "-naccept", str(naccept), "-cert", paths["leaf"],
+                    "-key", paths["leaf_key"], "-cert_chain",
+                    paths["intermediate"], *args]
+        self.proc = None
+        self.output = ""
+        self.address = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(
+            self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True)
+        self._lines = []
+        self._ready = threading.Event()
+        # A thread reads the output: select() on a buffered pipe would miss
+        # lines already sitting in Python's buffer.
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        if not self._ready.wait(TIMEOUT) or self.address is None:
+            self.proc.kill()
+            self.proc.wait(TIMEOUT)
+            self._reader.join(TIMEOUT)
+            raise RuntimeError("openssl s_server did not start: "
+                               + "".join(self._lines))
+        return self
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self._lines.append(line)
+            match = re.match(r"ACCEPT (\S+):(\d+)", line)
+            if match and self.address is None:
+                self.address = ("127.0.0.1", int(match.group(2)))
+                self._ready.set()
+        self._ready.set()
+
+    def __exit__(self, *exc):
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(TIMEOUT)
+        self._reader.join(TIMEOUT)
+        self.output = "".join(self._lines)
+        return False
+
+
+def openssl_client(address, *, cafile=None, args=(), data=b"",
+                   servername="localhost"):
+    """Run `openssl s_client` against address with `data` on stdin; return
+    the CompletedProcess (stdout and stderr together in .stdout)."""
+    cmd = [OPENSSL, "s_client", "-connect", "%s:%d" % address,
+           "-servername", servername, "-ign_eof"]
+    if cafile is not None:
+        cmd += ["-CAfile", cafile, "-verify_return_error"]
+    cmd += list(args)
+    return subprocess.run(cmd, input=data, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=TIMEOUT)
+
+
+def start_openssl_client(address, *, cafile=None, args=(),
+                         servername="localhost"):
+    """`openssl s_client` as a running process (stdin/stdout pipes, bytes):
+    for tests that serve it with our own server."""
+    cmd = [OPENSSL, "s_client", "-connect", "%s:%d" % address,
+           "-servername", servername, "-ign_eof"]
+    if cafile is not None:
+        cmd += ["-CAfile", cafile, "-verify_return_error"]
+    cmd += list(args)
+    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+
+
+# ---- our own Connections as both peers -------------------------------------
+
+def bound(sock, seconds=TIMEOUT):
+    """Keep `sock` blocking (as OpenSSL's socket BIO sees it) but make the
+    kernel give up a read or write after `seconds`, so a test that goes
+    wrong fails instead of hanging."""
+    tv = struct.pack("ll", int(seconds), int((seconds % 1) * 1e6))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
+    return sock
+
+
+def pump(a, b):
+    """Move every pending byte between two memory-BIO Connections; return
+    whether anything moved."""
+    moved = False
+    for src, dst in ((a, b), (b, a)):
+        while True:
+            try:
+                data = src.bio_read(65536)
+            except SSL.WantReadError:
+                break
+            dst.bio_write(data)
+            moved = True
+    return moved
+
+
+def handshake_memory(client, server, rounds=50):
+    """Run the handshake of two memory-BIO Connections to completion; an
+    exception of either side propagates."""
+    done = {id(client): False, id(server): False}
+    for _ in range(rounds):
+        for conn in (client, server):
+            if done[id(conn)]:
+                continue
+            try:
+                conn.do_handshake()
+            except SSL.WantReadError:
+                pass
+            else:
+                done[id(conn)] = True
+        moved = pump(client, server)
+        if all(done.values()) and not moved:
+            return
+    raise AssertionError("handshake did not finish in %d rounds" % rounds)
+
+
+def memory_pair(client_ctx, server_ctx):
+    """A client and a server Connection over memory BIOs, not yet shaken."""
+    server = SSL.Connection(server_ctx, None)
+    server.set_accept_state()
+    client = SSL.Connection(client_ctx, None)
+    client.set_connect_state()
+    return client, server
+
+
+def socket_pair(client_ctx, server_ctx):
+    """A client and a server Connection over a socketpair (blocking, with
+    kernel timeouts: see bound)."""
+    a, b = socket.socketpair()
+    bound(a)
+    bound(b)
+    client = SSL.Connection(client_ctx, a)
+    client.set_connect_state()
+    server = SSL.Connection(server_ctx, b)
+    server.set_accept_state()
+    return client, server
+
+
+def handshake_sockets(client, server):
+    """Handshake two blocking socket Connections, the server in a thread."""
+    errors = []
+
+    def serve():
+        try:
+            server.do_handshake()
+        except Exception as exc:  # re-raised below
+            errors.append(exc)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        client.do_handshake()
+    finally:
+        thread.join(TIMEOUT)
+    if errors:
+        raise errors[0]
