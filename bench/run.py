@@ -329,8 +329,16 @@ def main():
             f"Command: `{args.command}`", "",
             "Workloads:", *[f"- {w[0]}: {w[7]}" for w in workloads], "",
         ]
+        # Hand-written notes below the marker survive a new run.
+        marker = "<!-- notes: kept by bench/run.py -->"
+        kept = ""
+        if os.path.exists(args.results):
+            with open(args.results) as f:
+                old = f.read()
+            if marker in old:
+                kept = old[old.index(marker):]
         with open(args.results, "w") as f:
-            f.write("\n".join(header) + "\n" + report + "\n")
+            f.write("\n".join(header) + "\n" + report + "\n\n" + (kept or marker + "\n"))
     with open(os.path.join(HERE, ".build", f"results-{mode}.json"), "w") as f:
         json.dump({"runs": {f"{k[0]} {k[1]}": v for k, v in runs.items()},
                    "memory": {f"{k[0]} {k[1]}": v for k, v in mem.items()},
