@@ -143,3 +143,20 @@ stubtest: build $(STUBTEST_VENV)/.ready
 .PHONY: downstream
 downstream:
 	PYTHON=$(PYTHON) tools/downstream.sh
+# Benchmarks (bench/README.md): C, our in-place build, pyOpenSSL from PyPI in its
+# own venv (a separate process), Debian's pyOpenSSL and the stdlib ssl module.
+BENCH_PYO := bench/.venv-pyopenssl
+.PHONY: bench-quick
+
+$(BENCH_PYO)/.ready:
+	$(PYTHON) -m venv $(BENCH_PYO)
+	$(BENCH_PYO)/bin/pip install -q --upgrade pyOpenSSL
+	touch $@
+
+bench: build $(BENCH_PYO)/.ready
+	$(PY) bench/run.py --results bench/RESULTS.md --command "make bench"
+
+# A few seconds per workload: checks that every workload still runs and checks itself.
+bench-quick: build
+	$(MAKE) $(BENCH_PYO)/.ready || echo "bench-quick: no pyOpenSSL from PyPI, its column is left out"
+	$(PY) bench/run.py --quick

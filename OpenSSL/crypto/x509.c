@@ -398,10 +398,16 @@ x509_sign(X509Object *self, PyObject *args, PyObject *kwds)
      * thread may read or change this certificate (or regenerate the key)
      * meanwhile and must never meet a half-written structure.  A certificate
      * that cannot be copied is signed in place with the GIL held.
+     * An EC or EdDSA signature takes microseconds, less than the copy (OpenSSL
+     * 3.0 encodes and decodes the copy's public key again), so those keys
+     * sign in place with the GIL held: nothing to wait for, nothing to race.
      */
     int ok;
     EVP_PKEY_up_ref(pkey);
-    X509 *copy = x509_copy_for_signing(self->x509);
+    int base_id = EVP_PKEY_get_base_id(pkey);
+    int quick = base_id == EVP_PKEY_EC || base_id == EVP_PKEY_ED25519
+                || base_id == EVP_PKEY_ED448;
+    X509 *copy = quick ? NULL : x509_copy_for_signing(self->x509);
     if (copy == NULL) {
         ok = X509_sign(self->x509, pkey, md);
     }
