@@ -451,12 +451,7 @@ crypto_load_crl(PyObject *module, PyObject *args)
         crl = d2i_X509_CRL(NULL, &p, (long)buffer.len);
     }
     if (crl == NULL) {
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "no CRL found in buffer");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "no CRL found in buffer");
         goto done;
     }
     result = crl_adopt(st, crl);

@@ -226,12 +226,7 @@ crypto_load_pkcs7_data(PyObject *module, PyObject *args)
         p7 = d2i_PKCS7(NULL, &p, (long)buffer.len);
     }
     if (p7 == NULL) {
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "no PKCS#7 structure found in buffer");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "no PKCS#7 structure found in buffer");
         goto done;
     }
     result = p7_adopt(st, p7);

@@ -30,10 +30,7 @@ crypto_time_to_bytes(crypto_state *st, const ASN1_TIME *when)
     }
     ASN1_GENERALIZEDTIME *gt = ASN1_TIME_to_generalizedtime(when, NULL);
     if (gt == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the time is malformed");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the time is malformed");
     }
     PyObject *result = PyBytes_FromStringAndSize(
         (const char *)ASN1_STRING_get0_data(gt), ASN1_STRING_length(gt));

@@ -38,12 +38,7 @@ spki_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         }
         spki = NETSCAPE_SPKI_b64_decode(enc.data, (int)enc.len);
         if (spki == NULL) {
-            if (ERR_peek_error() == 0) {
-                ossl_raise_msg(st->Error, "enc is not a base64-encoded SPKAC");
-            }
-            else {
-                ossl_raise(st->Error);
-            }
+            ossl_raise_or(st->Error, "enc is not a base64-encoded SPKAC");
             goto done;
         }
     }
@@ -122,10 +117,7 @@ spki_sign(NetscapeSPKIObject *self, PyObject *args, PyObject *kwds)
        thread ever sees a half-signed SPKAC. */
     NETSCAPE_SPKI *copy = spki_copy_for_signing(self->spki);
     if (copy == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "nothing to sign: set a public key first");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "nothing to sign: set a public key first");
     }
     int ok;
     EVP_PKEY_up_ref(pkey);
@@ -136,10 +128,7 @@ spki_sign(NetscapeSPKIObject *self, PyObject *args, PyObject *kwds)
     EVP_PKEY_free(pkey);
     if (ok <= 0) {
         NETSCAPE_SPKI_free(copy);
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "signing the SPKAC failed");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "signing the SPKAC failed");
     }
     NETSCAPE_SPKI_free(self->spki);
     self->spki = copy;
@@ -162,11 +151,7 @@ spki_verify(NetscapeSPKIObject *self, PyObject *arg)
     ERR_clear_error();
     int rc = NETSCAPE_SPKI_verify(self->spki, pkey);
     if (rc <= 0) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error,
-                                  "the SPKAC's signature does not match the key");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the SPKAC's signature does not match the key");
     }
     Py_RETURN_TRUE;
 }
@@ -183,11 +168,8 @@ spki_b64_encode(NetscapeSPKIObject *self, PyObject *Py_UNUSED(ignored))
     ERR_clear_error();
     char *encoded = NETSCAPE_SPKI_b64_encode(self->spki);
     if (encoded == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the SPKAC cannot be encoded "
-                                  "(set a public key first)");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the SPKAC cannot be encoded "
+                             "(set a public key first)");
     }
     PyObject *result = PyBytes_FromString(encoded);
     OPENSSL_free(encoded);
@@ -205,10 +187,7 @@ spki_get_pubkey(NetscapeSPKIObject *self, PyObject *Py_UNUSED(ignored))
     ERR_clear_error();
     EVP_PKEY *pkey = NETSCAPE_SPKI_get_pubkey(self->spki);
     if (pkey == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the SPKAC has no public key");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the SPKAC has no public key");
     }
     PyObject *result = crypto_pkey_wrap(st, pkey, 1);
     EVP_PKEY_free(pkey);

@@ -303,10 +303,7 @@ x509_get_pubkey(X509Object *self, PyObject *Py_UNUSED(ignored))
     crypto_state *st = crypto_state_of((PyObject *)self);
     EVP_PKEY *pkey = X509_get0_pubkey(self->x509);
     if (pkey == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the certificate has no public key");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the certificate has no public key");
     }
     return crypto_pkey_wrap(st, pkey, 1);
 }
@@ -581,11 +578,8 @@ x509_adj_time(X509Object *self, PyObject *arg, time_setter set)
     }
     ASN1_TIME *when = X509_time_adj_ex(NULL, (int)days, (long)(amount % 86400), NULL);
     if (when == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "amount gives a time that cannot be "
-                                  "represented: %R seconds from now", arg);
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "amount gives a time that cannot be "
+                             "represented: %R seconds from now", arg);
     }
     int ok = set(self->x509, when);
     ASN1_TIME_free(when);

@@ -112,10 +112,7 @@ req_get_pubkey(X509ReqObject *self, PyObject *Py_UNUSED(ignored))
     crypto_state *st = crypto_state_of((PyObject *)self);
     EVP_PKEY *pkey = X509_REQ_get0_pubkey(self->req);
     if (pkey == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the request has no public key");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the request has no public key");
     }
     return crypto_pkey_wrap(st, pkey, 1);
 }
@@ -233,11 +230,8 @@ req_verify(X509ReqObject *self, PyObject *arg)
        and nothing can change the request or the key meanwhile. */
     int rc = X509_REQ_verify(self->req, pkey);
     if (rc <= 0) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the request's signature does not "
-                                  "match the key");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the request's signature does not "
+                             "match the key");
     }
     Py_RETURN_TRUE;
 }
@@ -410,12 +404,7 @@ crypto_load_certificate_request(PyObject *module, PyObject *args)
         req = d2i_X509_REQ(NULL, &p, (long)buffer.len);
     }
     if (req == NULL) {
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "no certificate request found in buffer");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "no certificate request found in buffer");
         goto done;
     }
     result = req_adopt(st, req);
