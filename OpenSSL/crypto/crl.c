@@ -213,12 +213,12 @@ crl_get_nextUpdate(CRLObject *self, PyObject *Py_UNUSED(ignored))
                                 X509_CRL_get0_nextUpdate(self->crl));
 }
 
-/*
- * Set the issuer to `issuer`'s subject and sign with `pkey`/`md`.  When the
- * CRL can be copied (a CRL never signed cannot: its encoding is incomplete)
- * the signing runs on the copy with the GIL released, and the copy replaces
- * the CRL only once it is signed.
- */
+/* A CRL never signed cannot be copied (its encoding is incomplete): such a
+   CRL is signed in place. */
+static const crypto_signer crl_signer =
+    CRYPTO_SIGNER(X509_CRL_dup, X509_CRL_sign, X509_CRL_free);
+
+/* Set the issuer to `issuer`'s subject and sign with `pkey`/`md`. */
 static int
 crl_sign_as(crypto_state *st, CRLObject *self, X509 *issuer, EVP_PKEY *pkey,
             const EVP_MD *md)
@@ -241,27 +241,7 @@ crl_sign_as(crypto_state *st, CRLObject *self, X509 *issuer, EVP_PKEY *pkey,
     }
     /* Entries sorted by serial, as OpenSSL's lookups expect. */
     X509_CRL_sort(crl);
-    int ok;
-    X509_CRL *copy = X509_CRL_dup(crl);
-    if (copy == NULL) {
-        ERR_clear_error();
-        ok = X509_CRL_sign(crl, pkey, md);
-    }
-    else {
-        EVP_PKEY_up_ref(pkey);
-        OSSL_ALLOW_THREADS_BEGIN;
-        ok = X509_CRL_sign(copy, pkey, md);
-        OSSL_ALLOW_THREADS_END;
-        EVP_PKEY_free(pkey);
-        if (ok > 0) {
-            X509_CRL_free(self->crl);
-            self->crl = copy;
-        }
-        else {
-            X509_CRL_free(copy);
-        }
-    }
-    if (ok <= 0) {
+    if (crypto_sign_swap((void **)&self->crl, &crl_signer, pkey, md) < 0) {
         ossl_raise(st->Error);
         return -1;
     }

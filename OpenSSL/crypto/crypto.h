@@ -191,6 +191,32 @@ OSSL_HIDDEN X509 *crypto_x509_arg(crypto_state *st, PyObject *obj,
 OSSL_HIDDEN int crypto_signing_key(crypto_state *st, PyObject *pkey_obj,
                                    const char *digest, EVP_PKEY **pkey,
                                    const EVP_MD **md);
+/* sign(pkey, digest) of X509, X509Req and NetscapeSPKI: the two arguments
+   parsed and checked as crypto_signing_key does; -1 with an exception. */
+OSSL_HIDDEN int crypto_sign_args(crypto_state *st, PyObject *args, PyObject *kwds,
+                                 EVP_PKEY **pkey, const EVP_MD **md);
+/*
+ * How sign() handles one OpenSSL type: `copy` gives a private copy to sign
+ * (NULL when the object cannot be copied), `sign` and `free` are the type's
+ * own.  CRYPTO_SIGNER(X509_dup, X509_sign, X509_free) fills one in.
+ */
+typedef struct {
+    void *(*copy)(void *obj);
+    int (*sign)(void *obj, EVP_PKEY *pkey, const EVP_MD *md);
+    void (*free)(void *obj);
+} crypto_signer;
+#define CRYPTO_SIGNER(copy, sign, free)                                        \
+    {(void *(*)(void *))(copy),                                                \
+     (int (*)(void *, EVP_PKEY *, const EVP_MD *))(sign),                      \
+     (void (*)(void *))(free)}
+/*
+ * Sign the object *slot points to.  A private copy is signed with the GIL
+ * released and replaces *slot only once signed; an object that cannot be
+ * copied is signed in place with the GIL held.  0, or -1 with the reason on
+ * OpenSSL's error queue.
+ */
+OSSL_HIDDEN int crypto_sign_swap(void **slot, const crypto_signer *signer,
+                                 EVP_PKEY *pkey, const EVP_MD *md);
 /* Every item of the iterable `obj` checked to be an X509Extension: a new
    stack of copies (free with sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free)),
    or NULL with ValueError/TypeError naming `argname`. */

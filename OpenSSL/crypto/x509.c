@@ -104,6 +104,54 @@ crypto_signing_key(crypto_state *st, PyObject *pkey_obj, const char *digest,
     return crypto_digest_for_key(*pkey, digest, md);
 }
 
+int
+crypto_sign_args(crypto_state *st, PyObject *args, PyObject *kwds,
+                 EVP_PKEY **pkey, const EVP_MD **md)
+{
+    static char *kwlist[] = {"pkey", "digest", NULL};
+    PyObject *pkey_obj;
+    ossl_bytes digest = OSSL_BYTES("digest");
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO&:sign", kwlist, &pkey_obj,
+                                     ossl_cstring_conv, &digest)) {
+        return -1;
+    }
+    int rc = crypto_signing_key(st, pkey_obj, digest.data, pkey, md);
+    ossl_bytes_release(&digest);
+    return rc;
+}
+
+/*
+ * Another thread may read or change the object (or regenerate the key) while
+ * the GIL is released, and must never meet a half-written structure: hence
+ * the private copy, and a reference of our own to the key.
+ */
+int
+crypto_sign_swap(void **slot, const crypto_signer *signer, EVP_PKEY *pkey,
+                 const EVP_MD *md)
+{
+    int ok;
+    EVP_PKEY_up_ref(pkey);
+    void *copy = signer->copy(*slot);
+    ERR_clear_error();
+    if (copy == NULL) {
+        ok = signer->sign(*slot, pkey, md);
+    }
+    else {
+        OSSL_ALLOW_THREADS_BEGIN;
+        ok = signer->sign(copy, pkey, md);
+        OSSL_ALLOW_THREADS_END;
+        if (ok > 0) {
+            signer->free(*slot);
+            *slot = copy;
+        }
+        else {
+            signer->free(copy);
+        }
+    }
+    EVP_PKEY_free(pkey);
+    return ok > 0 ? 0 : -1;
+}
+
 /* ---- version and serial number ------------------------------------------ */
 
 PyDoc_STRVAR(x509_get_version_doc,
@@ -372,50 +420,19 @@ PyDoc_STRVAR(x509_sign_doc,
 "*digest* (e.g. 'sha256'; ignored for Ed25519 and Ed448 keys).\n"
 "Runs with the GIL released.");
 
+static const crypto_signer x509_signer =
+    CRYPTO_SIGNER(x509_copy_for_signing, X509_sign, X509_free);
+
 static PyObject *
 x509_sign(X509Object *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"pkey", "digest", NULL};
     crypto_state *st = crypto_state_of((PyObject *)self);
-    PyObject *pkey_obj;
-    ossl_bytes digest = OSSL_BYTES("digest");
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO&:sign", kwlist, &pkey_obj,
-                                     ossl_cstring_conv, &digest)) {
-        return NULL;
-    }
     EVP_PKEY *pkey;
     const EVP_MD *md;
-    int rc = crypto_signing_key(st, pkey_obj, digest.data, &pkey, &md);
-    ossl_bytes_release(&digest);
-    if (rc < 0) {
+    if (crypto_sign_args(st, args, kwds, &pkey, &md) < 0) {
         return NULL;
     }
-    /*
-     * Sign a copy with the GIL released and swap it in afterwards: another
-     * thread may read or change this certificate (or regenerate the key)
-     * meanwhile and must never meet a half-written structure.  A certificate
-     * that cannot be copied is signed in place with the GIL held.
-     */
-    int ok;
-    EVP_PKEY_up_ref(pkey);
-    X509 *copy = x509_copy_for_signing(self->x509);
-    if (copy == NULL) {
-        ok = X509_sign(self->x509, pkey, md);
-    }
-    else {
-        OSSL_ALLOW_THREADS_BEGIN;
-        ok = X509_sign(copy, pkey, md);
-        OSSL_ALLOW_THREADS_END;
-        if (ok > 0) {
-            X509_free(self->x509);
-            self->x509 = copy;
-        }
-        else {
-            X509_free(copy);
-        }
-    }
-    EVP_PKEY_free(pkey);
-    if (ok <= 0) {
+    if (crypto_sign_swap((void **)&self->x509, &x509_signer, pkey, md) < 0) {
         return ossl_raise(st->Error);
     }
     Py_RETURN_NONE;

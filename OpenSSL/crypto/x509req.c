@@ -169,45 +169,19 @@ PyDoc_STRVAR(req_sign_doc,
 "Sign the request with the private key *pkey* and the digest named\n"
 "*digest* (ignored for Ed25519 and Ed448).  Runs with the GIL released.");
 
+static const crypto_signer req_signer =
+    CRYPTO_SIGNER(req_copy_for_signing, X509_REQ_sign, X509_REQ_free);
+
 static PyObject *
 req_sign(X509ReqObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"pkey", "digest", NULL};
     crypto_state *st = crypto_state_of((PyObject *)self);
-    PyObject *pkey_obj;
-    ossl_bytes digest = OSSL_BYTES("digest");
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO&:sign", kwlist, &pkey_obj,
-                                     ossl_cstring_conv, &digest)) {
-        return NULL;
-    }
     EVP_PKEY *pkey;
     const EVP_MD *md;
-    int rc = crypto_signing_key(st, pkey_obj, digest.data, &pkey, &md);
-    ossl_bytes_release(&digest);
-    if (rc < 0) {
+    if (crypto_sign_args(st, args, kwds, &pkey, &md) < 0) {
         return NULL;
     }
-    /* A copy is signed without the GIL and swapped in, as for X509.sign. */
-    int ok;
-    EVP_PKEY_up_ref(pkey);
-    X509_REQ *copy = req_copy_for_signing(self->req);
-    if (copy == NULL) {
-        ok = X509_REQ_sign(self->req, pkey, md);
-    }
-    else {
-        OSSL_ALLOW_THREADS_BEGIN;
-        ok = X509_REQ_sign(copy, pkey, md);
-        OSSL_ALLOW_THREADS_END;
-        if (ok > 0) {
-            X509_REQ_free(self->req);
-            self->req = copy;
-        }
-        else {
-            X509_REQ_free(copy);
-        }
-    }
-    EVP_PKEY_free(pkey);
-    if (ok <= 0) {
+    if (crypto_sign_swap((void **)&self->req, &req_signer, pkey, md) < 0) {
         return ossl_raise(st->Error);
     }
     Py_RETURN_NONE;
