@@ -159,14 +159,9 @@ static PyObject *
 crl_set_time(CRLObject *self, PyObject *arg, crl_time_setter set)
 {
     crypto_state *st = crypto_state_of((PyObject *)self);
-    ASN1_TIME *when = crypto_time_from_arg(st, arg, "when");
-    if (when == NULL) {
+    if (crypto_set_time(st, self->crl, (crypto_time_setter)set,
+                        crypto_time_from_arg(st, arg, "when")) < 0) {
         return NULL;
-    }
-    int ok = set(self->crl, when);
-    ASN1_TIME_free(when);
-    if (!ok) {
-        return ossl_raise(st->Error);
     }
     Py_RETURN_NONE;
 }

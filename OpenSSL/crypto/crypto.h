@@ -283,5 +283,11 @@ OSSL_HIDDEN PyObject *crypto_time_to_bytes(crypto_state *st,
                                            const ASN1_TIME *when);
 OSSL_HIDDEN ASN1_TIME *crypto_time_from_arg(crypto_state *st, PyObject *arg,
                                             const char *argname);
+/* An X509_set1_notBefore-like setter, its object type erased. */
+typedef int (*crypto_time_setter)(void *obj, const ASN1_TIME *when);
+/* set(obj, when), then free `when`; NULL `when` (its maker failed and raised)
+   gives -1 as a failed set() does, with the exception set. */
+OSSL_HIDDEN int crypto_set_time(crypto_state *st, void *obj,
+                                crypto_time_setter set, ASN1_TIME *when);
 
 #endif

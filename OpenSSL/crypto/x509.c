@@ -506,69 +506,15 @@ x509_digest(X509Object *self, PyObject *args, PyObject *kwds)
 
 /* ---- validity ---------------------------------------------------------------- */
 
-/* b"YYYYMMDDhhmmssZ", or None for a time never set. */
-static PyObject *
-time_to_bytes(crypto_state *st, const ASN1_TIME *when)
-{
-    if (when == NULL || ASN1_STRING_length(when) == 0) {
-        Py_RETURN_NONE;
-    }
-    ASN1_GENERALIZEDTIME *gt = ASN1_TIME_to_generalizedtime(when, NULL);
-    if (gt == NULL) {
-        return ossl_raise(st->Error);
-    }
-    PyObject *result = PyBytes_FromStringAndSize(
-        (const char *)ASN1_STRING_get0_data(gt), ASN1_STRING_length(gt));
-    ASN1_GENERALIZEDTIME_free(gt);
-    return result;
-}
-
-/* An ASN1_TIME from b"YYYYMMDDhhmmssZ" (or UTCTime's b"YYMMDDhhmmssZ"). */
-static ASN1_TIME *
-time_from_arg(crypto_state *st, PyObject *arg, const char *argname)
-{
-    if (!PyBytes_Check(arg) && !PyUnicode_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "%s must be bytes like b'20300101000000Z', "
-                     "not %.100s", argname, Py_TYPE(arg)->tp_name);
-        return NULL;
-    }
-    ossl_bytes text = OSSL_BYTES(argname);
-    if (!ossl_cstring_conv(arg, &text)) {
-        return NULL;
-    }
-    ASN1_TIME *when = ASN1_TIME_new();
-    if (when == NULL) {
-        ossl_raise(st->Error);
-    }
-    /* The _X509 variant insists on the RFC 5280 form (seconds, "Z") and
-       stores dates before 2050 as UTCTime, as certificates must. */
-    else if (!ASN1_TIME_set_string_X509(when, text.data)) {
-        ERR_clear_error();
-        PyErr_Format(PyExc_ValueError,
-                     "%s is not a valid time: %R (expected b'YYYYMMDDhhmmssZ')",
-                     argname, arg);
-        ASN1_TIME_free(when);
-        when = NULL;
-    }
-    ossl_bytes_release(&text);
-    return when;
-}
-
 typedef int (*time_setter)(X509 *, const ASN1_TIME *);
 
+/* Set a validity time to `when` (taken over; NULL when making it raised). */
 static PyObject *
-x509_set_time(X509Object *self, PyObject *arg, const char *argname,
-              time_setter set)
+x509_set_time(X509Object *self, ASN1_TIME *when, time_setter set)
 {
     crypto_state *st = crypto_state_of((PyObject *)self);
-    ASN1_TIME *when = time_from_arg(st, arg, argname);
-    if (when == NULL) {
+    if (crypto_set_time(st, self->x509, (crypto_time_setter)set, when) < 0) {
         return NULL;
-    }
-    int ok = set(self->x509, when);
-    ASN1_TIME_free(when);
-    if (!ok) {
-        return ossl_raise(st->Error);
     }
     x509_touch(self->x509);
     Py_RETURN_NONE;
@@ -598,13 +544,7 @@ x509_adj_time(X509Object *self, PyObject *arg, time_setter set)
         return ossl_raise_or(st->Error, "amount gives a time that cannot be "
                              "represented: %R seconds from now", arg);
     }
-    int ok = set(self->x509, when);
-    ASN1_TIME_free(when);
-    if (!ok) {
-        return ossl_raise(st->Error);
-    }
-    x509_touch(self->x509);
-    Py_RETURN_NONE;
+    return x509_set_time(self, when, set);
 }
 
 PyDoc_STRVAR(x509_get_notBefore_doc,
@@ -614,8 +554,8 @@ PyDoc_STRVAR(x509_get_notBefore_doc,
 static PyObject *
 x509_get_notBefore(X509Object *self, PyObject *Py_UNUSED(ignored))
 {
-    return time_to_bytes(crypto_state_of((PyObject *)self),
-                         X509_get0_notBefore(self->x509));
+    return crypto_time_to_bytes(crypto_state_of((PyObject *)self),
+                                X509_get0_notBefore(self->x509));
 }
 
 PyDoc_STRVAR(x509_get_notAfter_doc,
@@ -625,8 +565,8 @@ PyDoc_STRVAR(x509_get_notAfter_doc,
 static PyObject *
 x509_get_notAfter(X509Object *self, PyObject *Py_UNUSED(ignored))
 {
-    return time_to_bytes(crypto_state_of((PyObject *)self),
-                         X509_get0_notAfter(self->x509));
+    return crypto_time_to_bytes(crypto_state_of((PyObject *)self),
+                                X509_get0_notAfter(self->x509));
 }
 
 PyDoc_STRVAR(x509_set_notBefore_doc,
@@ -637,7 +577,9 @@ PyDoc_STRVAR(x509_set_notBefore_doc,
 static PyObject *
 x509_set_notBefore(X509Object *self, PyObject *arg)
 {
-    return x509_set_time(self, arg, "when", X509_set1_notBefore);
+    crypto_state *st = crypto_state_of((PyObject *)self);
+    return x509_set_time(self, crypto_time_from_arg(st, arg, "when"),
+                         X509_set1_notBefore);
 }
 
 PyDoc_STRVAR(x509_set_notAfter_doc,
@@ -648,7 +590,9 @@ PyDoc_STRVAR(x509_set_notAfter_doc,
 static PyObject *
 x509_set_notAfter(X509Object *self, PyObject *arg)
 {
-    return x509_set_time(self, arg, "when", X509_set1_notAfter);
+    crypto_state *st = crypto_state_of((PyObject *)self);
+    return x509_set_time(self, crypto_time_from_arg(st, arg, "when"),
+                         X509_set1_notAfter);
 }
 
 PyDoc_STRVAR(x509_gmtime_adj_notBefore_doc,
