@@ -154,6 +154,29 @@ OSSL_HIDDEN PyObject *crypto_bridge_call(crypto_state *st, const char *func,
                                          PyObject *arg);
 /* "filetype must be FILETYPE_PEM or FILETYPE_ASN1[ or FILETYPE_TEXT]" */
 OSSL_HIDDEN int crypto_check_filetype(int type, int allow_text);
+/*
+ * How the load_* and dump_* functions read and write one ASN.1 type: its PEM
+ * label, its DER functions, its FILETYPE_TEXT printer, and the message for a
+ * buffer that holds none (when OpenSSL does not say why).
+ */
+typedef struct {
+    const char *pem_name;
+    d2i_of_void *d2i;
+    i2d_of_void *i2d;
+    int (*print)(BIO *bio, void *obj);
+    const char *missing;
+} crypto_codec;
+#define CRYPTO_CODEC(pem_name, d2i, i2d, print, missing)                       \
+    {(pem_name), (d2i_of_void *)(d2i), (i2d_of_void *)(i2d),                   \
+     (int (*)(BIO *, void *))(print), (missing)}
+/* The object in `buffer`, encoded as `type` (FILETYPE_PEM or FILETYPE_ASN1,
+   else ValueError); NULL with an exception. */
+OSSL_HIDDEN void *crypto_decode(crypto_state *st, const crypto_codec *codec,
+                                int type, const ossl_bytes *buffer);
+/* `obj` encoded as `type` (FILETYPE_PEM, FILETYPE_ASN1 or FILETYPE_TEXT,
+   else ValueError): bytes, or NULL with an exception. */
+OSSL_HIDDEN PyObject *crypto_encode(crypto_state *st, const crypto_codec *codec,
+                                    int type, const void *obj);
 /* A Python type made from `spec` for this module, added under its name. */
 OSSL_HIDDEN PyTypeObject *crypto_add_type(PyObject *module, PyType_Spec *spec,
                                           PyObject *base);

@@ -869,6 +869,10 @@ PyDoc_STRVAR(load_certificate_doc,
 "load_certificate($module, type, buffer, /)\n--\n\n"
 "Load a certificate from *buffer*, encoded as FILETYPE_PEM or FILETYPE_ASN1.");
 
+static const crypto_codec x509_codec =
+    CRYPTO_CODEC(PEM_STRING_X509, d2i_X509, i2d_X509, X509_print,
+                 "no certificate found in buffer");
+
 static PyObject *
 crypto_load_certificate(PyObject *module, PyObject *args)
 {
@@ -879,29 +883,9 @@ crypto_load_certificate(PyObject *module, PyObject *args)
                           &buffer)) {
         return NULL;
     }
-    PyObject *result = NULL;
-    if (crypto_check_filetype(type, 0) < 0) {
-        goto done;
-    }
-    X509 *x509 = NULL;
-    if (type == OSSL_FILETYPE_PEM) {
-        if (ossl_check_int_len(buffer.len, "buffer") < 0) {
-            goto done;
-        }
-        BIO *bio = BIO_new_mem_buf(buffer.data, (int)buffer.len);
-        if (bio != NULL) {
-            x509 = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-            BIO_free(bio);
-        }
-    }
-    else {
-        const unsigned char *p = (const unsigned char *)buffer.data;
-        x509 = d2i_X509(NULL, &p, (long)buffer.len);
-    }
-    result = x509 == NULL ? ossl_raise(st->Error) : x509_adopt(st, x509);
-done:
+    X509 *x509 = crypto_decode(st, &x509_codec, type, &buffer);
     ossl_bytes_release(&buffer);
-    return result;
+    return x509 == NULL ? NULL : x509_adopt(st, x509);
 }
 
 PyDoc_STRVAR(dump_certificate_doc,
@@ -918,28 +902,10 @@ crypto_dump_certificate(PyObject *module, PyObject *args)
         return NULL;
     }
     X509 *x509 = crypto_x509_arg(st, cert, "cert");
-    if (x509 == NULL || crypto_check_filetype(type, 1) < 0) {
+    if (x509 == NULL) {
         return NULL;
     }
-    if (type == OSSL_FILETYPE_ASN1) {
-        unsigned char *der = NULL;
-        int len = i2d_X509(x509, &der);
-        if (len < 0) {
-            return ossl_raise(st->Error);
-        }
-        PyObject *result = PyBytes_FromStringAndSize((char *)der, len);
-        OPENSSL_free(der);
-        return result;
-    }
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return ossl_raise(st->Error);
-    }
-    int ok = type == OSSL_FILETYPE_PEM ? PEM_write_bio_X509(bio, x509)
-                                       : X509_print_ex(bio, x509, 0, 0);
-    PyObject *result = ok > 0 ? ossl_bio_to_bytes(bio) : ossl_raise(st->Error);
-    BIO_free(bio);
-    return result;
+    return crypto_encode(st, &x509_codec, type, x509);
 }
 
 PyMethodDef crypto_x509_functions[] = {

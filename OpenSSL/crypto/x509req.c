@@ -348,6 +348,10 @@ PyDoc_STRVAR(load_certificate_request_doc,
 "load_certificate_request($module, type, buffer, /)\n--\n\n"
 "Load a certificate request from *buffer* (FILETYPE_PEM or FILETYPE_ASN1).");
 
+static const crypto_codec req_codec =
+    CRYPTO_CODEC(PEM_STRING_X509_REQ, d2i_X509_REQ, i2d_X509_REQ, X509_REQ_print,
+                 "no certificate request found in buffer");
+
 static PyObject *
 crypto_load_certificate_request(PyObject *module, PyObject *args)
 {
@@ -358,33 +362,9 @@ crypto_load_certificate_request(PyObject *module, PyObject *args)
                           ossl_bytes_conv, &buffer)) {
         return NULL;
     }
-    PyObject *result = NULL;
-    if (crypto_check_filetype(type, 0) < 0) {
-        goto done;
-    }
-    X509_REQ *req = NULL;
-    if (type == OSSL_FILETYPE_PEM) {
-        if (ossl_check_int_len(buffer.len, "buffer") < 0) {
-            goto done;
-        }
-        BIO *bio = BIO_new_mem_buf(buffer.data, (int)buffer.len);
-        if (bio != NULL) {
-            req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
-            BIO_free(bio);
-        }
-    }
-    else {
-        const unsigned char *p = (const unsigned char *)buffer.data;
-        req = d2i_X509_REQ(NULL, &p, (long)buffer.len);
-    }
-    if (req == NULL) {
-        ossl_raise_or(st->Error, "no certificate request found in buffer");
-        goto done;
-    }
-    result = req_adopt(st, req);
-done:
+    X509_REQ *req = crypto_decode(st, &req_codec, type, &buffer);
     ossl_bytes_release(&buffer);
-    return result;
+    return req == NULL ? NULL : req_adopt(st, req);
 }
 
 PyDoc_STRVAR(dump_certificate_request_doc,
@@ -405,27 +385,7 @@ crypto_dump_certificate_request(PyObject *module, PyObject *args)
                      Py_TYPE(req_obj)->tp_name);
         return NULL;
     }
-    if (crypto_check_filetype(type, 1) < 0) {
-        return NULL;
-    }
-    X509_REQ *req = ((X509ReqObject *)req_obj)->req;
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return ossl_raise(st->Error);
-    }
-    int ok;
-    if (type == OSSL_FILETYPE_PEM) {
-        ok = PEM_write_bio_X509_REQ(bio, req);
-    }
-    else if (type == OSSL_FILETYPE_ASN1) {
-        ok = i2d_X509_REQ_bio(bio, req);
-    }
-    else {
-        ok = X509_REQ_print_ex(bio, req, 0, 0);
-    }
-    PyObject *result = ok > 0 ? ossl_bio_to_bytes(bio) : ossl_raise(st->Error);
-    BIO_free(bio);
-    return result;
+    return crypto_encode(st, &req_codec, type, ((X509ReqObject *)req_obj)->req);
 }
 
 PyMethodDef crypto_x509req_functions[] = {
