@@ -880,12 +880,7 @@ crypto_verify(PyObject *module, PyObject *args, PyObject *kwds)
     }
     if (ok != 1) {
         /* A bad signature may leave nothing on the queue; say so anyway. */
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "bad signature");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "bad signature");
         goto done;
     }
     result = Py_NewRef(Py_None);
