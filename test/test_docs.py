@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import unittest
 
 from apinames import (MODULES, ROOT, documented_names, documented_parameters,
@@ -230,3 +231,36 @@ class TutorialTests(unittest.TestCase):
 def _reference_text(page):
     with open(os.path.join(ROOT, "doc", "api", page + ".rst"), encoding="utf-8") as f:
         return f.read()
+
+
+class CApiExampleTests(unittest.TestCase):
+    def test_internals_c_example_compiles_against_the_header(self):
+        # The C API example a reader copies from doc/internals.rst must
+        # compile with the shipped OpenSSL_capi.h, warnings as errors.
+        import sysconfig
+
+        import OpenSSL
+
+        with open(os.path.join(ROOT, "doc", "internals.rst"), encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        start = lines.index(".. code-block:: c")
+        body = []
+        for line in lines[start + 1:]:
+            if line and not line.startswith("   "):
+                break
+            body.append(line[3:])
+        code = textwrap.dedent("\n".join(body))
+        self.assertIn("PyCapsule_Import(OSSL_CRYPTO_CAPI_NAME", code)
+        # The example's functions are static and unused in a lone file.
+        code += ("\nvoid *example_uses[] = {(void *)load_api, (void *)wrap_certificate,"
+                 " (void *)pump};\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "example.c")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(code)
+            result = subprocess.run(
+                ["gcc", "-std=gnu11", "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
+                 "-I", OpenSSL.get_include(), "-I", sysconfig.get_paths()["include"],
+                 path],
+                capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
