@@ -44,10 +44,10 @@ class ReferenceCoverageTests(unittest.TestCase):
                         self.assertEqual(params, stubbed[name])
             self.assertGreater(compared, 0)
 
-    def test_reference_pages_are_in_the_table_of_contents(self):
+    def test_pages_are_in_the_table_of_contents(self):
         with open(os.path.join(ROOT, "doc", "index.rst"), encoding="utf-8") as f:
             index = f.read()
-        for page in ("installation", "tutorial", "api/crypto", "api/ssl",
+        for page in ("installation", "tutorial", "cli", "api/crypto", "api/ssl",
                      "api/rand", "internals"):
             self.assertIn(page, index)
 
@@ -264,3 +264,27 @@ class CApiExampleTests(unittest.TestCase):
                  path],
                 capture_output=True, text=True, timeout=120)
         self.assertEqual(result.returncode, 0, result.stderr)
+
+
+class CommandLinePageTests(unittest.TestCase):
+    def commands(self):
+        with open(os.path.join(ROOT, "doc", "cli.rst"), encoding="utf-8") as f:
+            text = f.read()
+        # Literal blocks: "::" then indented lines; "\\" continues a line.
+        found = re.findall(r"::\n\n((?:    .*\n?)+)", text)
+        return [" ".join(block.replace("\\\n", " ").split()) for block in found]
+
+    def test_certgen_and_verify_examples_run_as_printed(self):
+        commands = {c.split()[3]: c for c in self.commands()
+                    if c.startswith("python -m OpenSSL ")}
+        env = dict(os.environ)
+        if env.get("OSSL_TEST_INSTALLED") != "1":
+            env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in [env.get("PYTHONPATH")] if p])
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in ("certgen", "verify"):
+                argv = [sys.executable] + commands[name].split()[1:]
+                result = subprocess.run(argv, cwd=tmp, capture_output=True, text=True,
+                                        timeout=120, env=env)
+                self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+            self.assertIn(": OK", result.stdout)
+            self.assertTrue(os.path.isfile(os.path.join(tmp, "certs", "localhost.p12")))
