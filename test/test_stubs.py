@@ -14,7 +14,9 @@ class StubCoverageTests(unittest.TestCase):
             with self.subTest(module=modname):
                 missing = runtime_names(modname) - stub_names(modname)
                 self.assertEqual(sorted(missing), [],
-                                 f"{modname} has names its stub does not declare")
+                                 f"{modname} has names its stub does not declare: "
+                                 f"add them to {MODULES[modname][0]} and "
+                                 f"{MODULES[modname][1]}")
 
     def test_every_stubbed_name_is_in_the_api_reference(self):
         # A stubbed name that is not built yet must at least be part of the
