@@ -345,7 +345,57 @@ class Connection:
     def readline(self, size: int = -1, /) -> bytes: ...
     def readlines(self, hint: int = -1, /) -> list[bytes]: ...
     def writelines(self, lines: Iterable[Buffer], /) -> None: ...
-    def makefile(self, mode: str = 'r', buffering: int | None = None, *, encoding: str | None = None, errors: str | None = None, newline: str | None = None) -> Any: ...
+    # makefile() returns what socket.makefile() would for the same mode.
+    @overload
+    def makefile(  # type: ignore[overload-overlap]  # buffering=0 is checked first
+        self,
+        mode: Literal["rb", "br", "wb", "bw", "rwb", "rbw", "wrb", "wbr", "brw", "bwr"],
+        buffering: Literal[0],
+        *,
+        encoding: None = None,
+        errors: None = None,
+        newline: None = None,
+    ) -> ConnectionIO: ...
+    @overload
+    def makefile(
+        self,
+        mode: Literal["rwb", "rbw", "wrb", "wbr", "brw", "bwr"],
+        buffering: int | None = None,
+        *,
+        encoding: None = None,
+        errors: None = None,
+        newline: None = None,
+    ) -> io.BufferedRWPair: ...
+    @overload
+    def makefile(
+        self,
+        mode: Literal["rb", "br"],
+        buffering: int | None = None,
+        *,
+        encoding: None = None,
+        errors: None = None,
+        newline: None = None,
+    ) -> io.BufferedReader: ...
+    @overload
+    def makefile(
+        self,
+        mode: Literal["wb", "bw"],
+        buffering: int | None = None,
+        *,
+        encoding: None = None,
+        errors: None = None,
+        newline: None = None,
+    ) -> io.BufferedWriter: ...
+    @overload
+    def makefile(
+        self,
+        mode: Literal["r", "w", "rw", "wr"] = "r",
+        buffering: int | None = None,
+        *,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+    ) -> io.TextIOWrapper: ...
     def bio_read(self, bufsiz: int, /) -> bytes: ...
     def bio_read_into(self, buffer: Buffer, nbytes: int | None = None, /) -> int: ...
     def bio_write(self, buf: Buffer, /) -> int: ...
