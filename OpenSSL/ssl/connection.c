@@ -15,8 +15,9 @@
 
 #define CONN_STATE(self) ssl_state_of((PyObject *)(self))
 
-/* recv() never allocates more than this: OpenSSL hands out at most one
-   record (16 KiB) per read, so a bigger buffer would only be shrunk. */
+/* recv() allocates at most this much.  Like socket.recv it may return
+   less than asked, and one SSL_read gives at most a record or two (16 KiB
+   each), so recv(2**30) need not allocate a gigabyte to be shrunk. */
 #define RECV_MAX_ALLOC (1 << 20)
 
 PyObject *
