@@ -149,6 +149,17 @@ class TestALPN:
         assert client.get_alpn_proto_negotiated() == b""
         assert server.get_alpn_proto_negotiated() == b""
 
+    def test_empty_selection_refuses_the_client(self):
+        # b"" is "no protocol I can speak": the handshake fails with a fatal
+        # no_application_protocol alert (Twisted relies on this).
+        sctx = server_context()
+        sctx.set_alpn_select_callback(lambda conn, protos: b"")
+        cctx = client_context()
+        cctx.set_alpn_protos([b"h2"])
+        client, server = memory_pair(cctx, sctx)
+        with pytest.raises(SSL.Error, match="no application protocol"):
+            handshake(client, server)
+
     def test_nothing_negotiated_without_alpn(self):
         client, server = memory_pair(client_context(), server_context())
         handshake(client, server)

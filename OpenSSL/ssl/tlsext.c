@@ -199,8 +199,15 @@ alpn_select_trampoline(SSL *ssl, const unsigned char **out,
         ossl_stash_exception(&conn->callback_error);
         goto done;
     }
-    if (r == none || (PyBytes_Check(r) && PyBytes_GET_SIZE(r) == 0)) {
+    if (r == none) {
         result = SSL_TLSEXT_ERR_NOACK;
+        Py_DECREF(r);
+    }
+    else if (PyBytes_Check(r) && PyBytes_GET_SIZE(r) == 0) {
+        /* Selecting nothing refuses the client (Twisted returns b"" when no
+           protocol overlaps, to fail the handshake): a fatal
+           no_application_protocol alert. */
+        result = SSL_TLSEXT_ERR_ALERT_FATAL;
         Py_DECREF(r);
     }
     else if (!PyBytes_Check(r) || PyBytes_GET_SIZE(r) > 255) {
