@@ -1,6 +1,7 @@
 """Session resumption: Session objects, get/set_session, session_reused()
 and the new-session callback, with TLS 1.2 session ids and TLS 1.3 tickets."""
 import os
+import subprocess
 import tempfile
 
 import pytest
@@ -196,3 +197,65 @@ class TestSessionCallback:
     def test_callback_not_callable(self):
         with pytest.raises(TypeError):
             client_context().set_session_callback(42)
+
+
+class TestSessionSerialisation:
+    """Sessions leave the process (an external cache) and come back."""
+
+    @pytest.mark.parametrize("version", VERSIONS)
+    def test_der_round_trip_resumes(self, version):
+        cctx, sctx = contexts(version)
+        first, _ = connect_once(cctx, sctx)
+        session = first.get_session()
+        assert session.is_resumable()
+        assert session.get_protocol_version() == version
+        der = session.to_der()
+        restored = SSL.Session.from_der(der)
+        assert restored.get_id() == session.get_id()
+        assert restored.to_der() == der
+        second, _ = connect_once(cctx, sctx, restored)
+        assert second.session_reused()
+
+    def test_openssl_reads_our_session(self, tmp_path):
+        cctx, sctx = contexts(SSL.TLS1_3_VERSION)
+        first, _ = connect_once(cctx, sctx)
+        path = tmp_path / "session.der"
+        path.write_bytes(first.get_session().to_der())
+        out = subprocess.run(
+            ["openssl", "sess_id", "-inform", "DER", "-in", str(path),
+             "-text", "-noout"], check=True, capture_output=True,
+            timeout=30).stdout.decode()
+        assert "Protocol  : TLSv1.3" in out
+
+    def test_session_from_openssl_client_resumes_ours(self, tmp_path):
+        cctx, sctx = contexts(None)
+
+        def handler(conn):
+            conn.do_handshake()
+            conn.sendall(b"hello\n")
+            conn.recv(100)
+            conn.shutdown()
+
+        pem = str(tmp_path / "session.pem")
+        port, thread = serve_once(sctx, handler)
+        s_client(port, "-sess_out", pem, stdin=b"bye\n", wait_for=b"hello")
+        thread.join()
+        der = subprocess.run(
+            ["openssl", "sess_id", "-in", pem, "-outform", "DER"],
+            check=True, capture_output=True, timeout=30).stdout
+        second, _ = connect_once(cctx, sctx, SSL.Session.from_der(der))
+        assert second.session_reused()
+
+    def test_bad_der(self):
+        with pytest.raises(SSL.Error):
+            SSL.Session.from_der(b"\x30\x03not a session")
+        with pytest.raises(TypeError):
+            SSL.Session.from_der("text")
+
+    def test_empty_session(self):
+        empty = SSL.Session()
+        assert not empty.is_resumable()
+        with pytest.raises(ValueError):
+            empty.to_der()
+        with pytest.raises(ValueError):
+            empty.get_id()
