@@ -51,6 +51,7 @@ claim(ConnectionObject *self)
         return -1;
     }
     self->busy = 1;
+    self->busy_thread = PyThread_get_thread_ident();
     return 0;
 }
 
@@ -336,6 +337,14 @@ connection_set_context(ConnectionObject *self, PyObject *arg)
         PyErr_Format(PyExc_TypeError,
                      "context must be a Context instance, not %.100s",
                      Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    /* From a callback of this Connection's own handshake (a servername
+       callback) is what OpenSSL expects; from another thread while the
+       handshake runs it would race with it. */
+    if (self->busy && self->busy_thread != PyThread_get_thread_ident()) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "the Connection is in use by another thread");
         return NULL;
     }
     if (SSL_set_SSL_CTX(self->ssl, ((ContextObject *)arg)->ctx) == NULL) {

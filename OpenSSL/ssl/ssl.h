@@ -107,6 +107,7 @@ typedef struct {
     /* An I/O call is running with the GIL released: OpenSSL objects are
        not safe for concurrent use, so a second one is refused. */
     int busy;
+    unsigned long busy_thread; /* PyThread_get_thread_ident() of that call */
     /* Scratch for later features (ALPN protos, session, ...); traversed
        and cleared with the rest. */
     PyObject *extra[4];
