@@ -386,8 +386,14 @@ class TestFileMethods:
         client, _ = socket_pair_connections()
         with pytest.raises(ValueError, match="mode"):
             client.makefile("rx")
+        with pytest.raises(ValueError, match="mode"):
+            client.makefile(mode="wq")
         with pytest.raises(ValueError):
             client.makefile("r", buffering=0)
+        with pytest.raises(ValueError, match="mode"):
+            SSL.ConnectionIO(client, mode="x")
+        with pytest.raises(TypeError):
+            SSL.ConnectionIO(object())
 
     def test_http_client_over_makefile(self):
         paths = pki_paths()
