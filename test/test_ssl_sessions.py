@@ -78,6 +78,39 @@ class TestResumption:
         assert not client.session_reused()
         assert not server.session_reused()
 
+    def test_tls12_session_id_from_the_server_cache(self):
+        # No tickets: the server finds the session by its id in its cache.
+        cctx, sctx = contexts(SSL.TLS1_2_VERSION)
+        sctx.set_options(SSL.OP_NO_TICKET)
+        first, _ = connect_once(cctx, sctx)
+        session = first.get_session()
+        assert len(session.get_id()) == 32
+        second, server = connect_once(cctx, sctx, session)
+        assert second.session_reused() and server.session_reused()
+        assert server.get_session().get_id() == session.get_id()
+
+    def test_openssl_client_resumes_by_session_id(self, tmp_path):
+        cctx, sctx = contexts(None)
+        sctx.set_options(SSL.OP_NO_TICKET)
+
+        def handler(conn):
+            conn.do_handshake()
+            conn.sendall(b"hello\n")
+            conn.recv(100)
+            reused = conn.session_reused()
+            conn.shutdown()
+            return reused
+
+        path = str(tmp_path / "session.pem")
+        outs = []
+        for args in (["-sess_out", path], ["-sess_in", path]):
+            port, thread = serve_once(sctx, handler)
+            outs.append(s_client(port, "-tls1_2", "-no_ticket", *args,
+                                 stdin=b"bye\n", wait_for=b"hello"))
+            assert thread.join() is (args[0] == "-sess_in")
+        assert "New, TLSv1.2" in outs[0]
+        assert "Reused, TLSv1.2" in outs[1]
+
     def test_tickets_off_and_no_cache_means_no_resumption(self):
         cctx, sctx = contexts(SSL.TLS1_2_VERSION)
         sctx.set_options(SSL.OP_NO_TICKET)
