@@ -200,6 +200,21 @@ class TestSessionCallback:
         second, _ = connect_once(cctx, sctx, seen[-1])
         assert second.session_reused()
 
+    def test_callback_of_the_first_context_after_a_switch(self):
+        # The session cache, and its callback, stay with the Context the
+        # Connection was made with when SNI switches to another.
+        cctx, sctx = contexts(SSL.TLS1_2_VERSION)
+        sctx.set_options(SSL.OP_NO_TICKET)
+        other = server_context()
+        sctx.set_tlsext_servername_callback(lambda conn: conn.set_context(other))
+        seen = []
+        sctx.set_session_callback(lambda conn, session: seen.append(conn))
+        client, server = memory_pair(cctx, sctx)
+        client.set_tlsext_host_name(b"switch.test")
+        handshake(client, server)
+        assert server.get_context() is other
+        assert seen == [server]
+
     def test_server_side_callback(self):
         # A server's session cache (TLS 1.2 without tickets) stores ids.
         cctx, sctx = contexts(SSL.TLS1_2_VERSION)
