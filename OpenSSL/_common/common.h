@@ -118,4 +118,12 @@ ossl_module_add(PyObject *module, const char *name, PyObject *value)
 /* Add an int constant; returns -1 on failure. */
 OSSL_HIDDEN int ossl_add_int(PyObject *module, const char *name, long value);
 
+/* The arguments of a METH_FASTCALL | METH_KEYWORDS method, by position or by
+   keyword, into out[0..nnames); absent optional ones are NULL (borrowed).
+   TypeError naming fname for too many, unknown, repeated or missing ones. */
+OSSL_HIDDEN int ossl_fastcall_args(const char *fname, PyObject *const *args,
+                                   Py_ssize_t nargs, PyObject *kwnames,
+                                   const char *const *names, int nnames,
+                                   int nrequired, PyObject **out);
+
 #endif

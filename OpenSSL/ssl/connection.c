@@ -570,14 +570,15 @@ PyDoc_STRVAR(connection_recv_doc,
 "the peer closed the connection cleanly.");
 
 static PyObject *
-connection_recv(ConnectionObject *self, PyObject *args, PyObject *kwds)
+connection_recv(ConnectionObject *self, PyObject *const *args,
+                Py_ssize_t nargs, PyObject *kwnames)
 {
-    static char *kwlist[] = {"bufsiz", "flags", NULL};
-    PyObject *size_obj, *flags_obj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:recv", kwlist, &size_obj,
-                                     &flags_obj)) {
+    static const char *const names[] = {"bufsiz", "flags"};
+    PyObject *a[2];
+    if (ossl_fastcall_args("recv", args, nargs, kwnames, names, 2, 1, a) < 0) {
         return NULL;
     }
+    PyObject *size_obj = a[0], *flags_obj = a[1];
     if (!PyLong_Check(size_obj)) {
         PyErr_Format(PyExc_TypeError, "bufsiz must be an integer, not %.100s",
                      Py_TYPE(size_obj)->tp_name);
@@ -632,13 +633,23 @@ PyDoc_STRVAR(connection_recv_into_doc,
 "(default: its length); return how many bytes were read.");
 
 static PyObject *
-connection_recv_into(ConnectionObject *self, PyObject *args, PyObject *kwds)
+connection_recv_into(ConnectionObject *self, PyObject *const *args,
+                     Py_ssize_t nargs, PyObject *kwnames)
 {
-    static char *kwlist[] = {"buffer", "nbytes", "flags", NULL};
+    static const char *const names[] = {"buffer", "nbytes", "flags"};
+    PyObject *a[3];
+    if (ossl_fastcall_args("recv_into", args, nargs, kwnames, names, 3, 1, a)
+        < 0) {
+        return NULL;
+    }
+    PyObject *nbytes_obj = a[1] != NULL ? a[1] : Py_None, *flags_obj = a[2];
     Py_buffer view;
-    PyObject *nbytes_obj = Py_None, *flags_obj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "w*|OO:recv_into", kwlist,
-                                     &view, &nbytes_obj, &flags_obj)) {
+    if (PyObject_GetBuffer(a[0], &view, PyBUF_WRITABLE) < 0) {
+        /* bytes raise BufferError here: name the argument instead. */
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "buffer must be a writable bytes-like object, not %.100s",
+                     Py_TYPE(a[0])->tp_name);
         return NULL;
     }
     Py_ssize_t n = view.len;
@@ -697,14 +708,30 @@ PyDoc_STRVAR(connection_send_doc,
 "Write application data from buf (a bytes-like object); return how many\n"
 "bytes were taken, which may be fewer than len(buf).");
 
-static PyObject *
-connection_send(ConnectionObject *self, PyObject *args, PyObject *kwds)
+/* send/sendall(buf, flags=0): flags is checked and ignored, as TLS has no
+   use for send() flags. */
+static int
+send_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames, ossl_bytes *buf)
 {
-    static char *kwlist[] = {"buf", "flags", NULL};
+    static const char *const names[] = {"buf", "flags"};
+    PyObject *a[2];
+    if (ossl_fastcall_args(fname, args, nargs, kwnames, names, 2, 1, a) < 0) {
+        return -1;
+    }
+    int flags;
+    if (a[1] != NULL && ossl_int_arg(a[1], "flags", &flags) < 0) {
+        return -1;
+    }
+    return ossl_bytes_conv(a[0], buf) ? 0 : -1;
+}
+
+static PyObject *
+connection_send(ConnectionObject *self, PyObject *const *args,
+                Py_ssize_t nargs, PyObject *kwnames)
+{
     ossl_bytes buf = OSSL_BYTES("buf");
-    int flags = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|i:send", kwlist,
-                                     ossl_bytes_conv, &buf, &flags)) {
+    if (send_args("send", args, nargs, kwnames, &buf) < 0) {
         return NULL;
     }
     if (buf.len > INT_MAX) {
@@ -738,13 +765,11 @@ PyDoc_STRVAR(connection_sendall_doc,
 "WantWriteError leaves it unknown how much was sent.");
 
 static PyObject *
-connection_sendall(ConnectionObject *self, PyObject *args, PyObject *kwds)
+connection_sendall(ConnectionObject *self, PyObject *const *args,
+                   Py_ssize_t nargs, PyObject *kwnames)
 {
-    static char *kwlist[] = {"buf", "flags", NULL};
     ossl_bytes buf = OSSL_BYTES("buf");
-    int flags = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|i:sendall", kwlist,
-                                     ossl_bytes_conv, &buf, &flags)) {
+    if (send_args("sendall", args, nargs, kwnames, &buf) < 0) {
         return NULL;
     }
     ssl_io_result io = {.ret = 1, .ssl_error = SSL_ERROR_NONE};
@@ -937,10 +962,10 @@ PyDoc_STRVAR(connection_bio_write_doc,
 "only); return how many were taken.");
 
 static PyObject *
-connection_bio_write(ConnectionObject *self, PyObject *args)
+connection_bio_write(ConnectionObject *self, PyObject *arg)
 {
     ossl_bytes buf = OSSL_BYTES("buf");
-    if (!PyArg_ParseTuple(args, "O&:bio_write", ossl_bytes_conv, &buf)) {
+    if (!ossl_bytes_conv(arg, &buf)) {
         return NULL;
     }
     if (need_memory(self) < 0 || ossl_check_int_len(buf.len, "buf") < 0) {
@@ -1665,19 +1690,19 @@ static PyMethodDef connection_methods[] = {
     METH(get_servername, METH_NOARGS),
     METH(set_tlsext_host_name, METH_O),
     METH(do_handshake, METH_NOARGS),
-    METH(recv, METH_VARARGS | METH_KEYWORDS),
-    ALIAS(read, recv, METH_VARARGS | METH_KEYWORDS),
-    METH(recv_into, METH_VARARGS | METH_KEYWORDS),
-    METH(send, METH_VARARGS | METH_KEYWORDS),
-    ALIAS(write, send, METH_VARARGS | METH_KEYWORDS),
-    METH(sendall, METH_VARARGS | METH_KEYWORDS),
+    METH(recv, METH_FASTCALL | METH_KEYWORDS),
+    ALIAS(read, recv, METH_FASTCALL | METH_KEYWORDS),
+    METH(recv_into, METH_FASTCALL | METH_KEYWORDS),
+    METH(send, METH_FASTCALL | METH_KEYWORDS),
+    ALIAS(write, send, METH_FASTCALL | METH_KEYWORDS),
+    METH(sendall, METH_FASTCALL | METH_KEYWORDS),
     METH(pending, METH_NOARGS),
     METH(shutdown, METH_NOARGS),
     METH(renegotiate, METH_NOARGS),
     METH(renegotiate_pending, METH_NOARGS),
     METH(total_renegotiations, METH_NOARGS),
     METH(bio_read, METH_O),
-    METH(bio_write, METH_VARARGS),
+    METH(bio_write, METH_O),
     METH(bio_shutdown, METH_NOARGS),
     METH(connect, METH_O),
     METH(connect_ex, METH_O),

@@ -1,0 +1,93 @@
+"""The data methods of a Connection (send, sendall, recv, recv_into,
+bio_read, bio_write) take their arguments by position and by keyword, refuse
+bad ones with a TypeError naming the problem, and move the bytes unchanged
+whatever the record sizes."""
+import pytest
+
+from OpenSSL import SSL
+
+import peers
+from peers import handshake_memory, memory_pair, pump
+
+
+@pytest.fixture(scope="module")
+def contexts():
+    made, _ = peers.chain("main")
+    server = SSL.Context(SSL.TLS_METHOD)
+    server.use_certificate(made.leaf.cert)
+    server.use_privatekey(made.leaf.key)
+    client = SSL.Context(SSL.TLS_METHOD)
+    return client, server
+
+
+@pytest.fixture
+def pair(contexts):
+    client, server = memory_pair(*contexts)
+    handshake_memory(client, server)
+    return client, server
+
+
+def test_keywords(pair):
+    client, server = pair
+    assert client.send(buf=b"abc", flags=0) == 3
+    assert client.sendall(b"def", flags=0) == 3
+    assert client.write(b"ghi") == 3
+    pump(client, server)
+    # One record per call: each recv returns from one of them.
+    assert server.recv(bufsiz=2) == b"ab"
+    assert server.read(2, flags=None) == b"c"
+    buf = bytearray(10)
+    assert server.recv_into(buffer=buf, nbytes=2, flags=0) == 2
+    assert bytes(buf[:2]) == b"de"
+    assert server.recv_into(buf) == 1
+    assert server.recv_into(buf) == 3
+    assert bytes(buf[:3]) == b"ghi"
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda c: c.recv(), "missing required argument 'bufsiz'"),
+    (lambda c: c.recv(10, 0, 1), "at most 2 arguments"),
+    (lambda c: c.recv(10, bufsiz=10), "multiple values for argument 'bufsiz'"),
+    (lambda c: c.recv(10, size=10), "unexpected keyword argument 'size'"),
+    (lambda c: c.send(b"x", flags="0"), "flags must be an integer"),
+    (lambda c: c.sendall(), "missing required argument 'buf'"),
+    (lambda c: c.send("x", nope=1), "unexpected keyword argument 'nope'"),
+    (lambda c: c.recv_into(b"ro"), "buffer must be a writable bytes-like"),
+    (lambda c: c.bio_write(123), "buf must be"),
+    (lambda c: c.bio_write(), "exactly one argument"),
+])
+def test_bad_arguments(pair, call, message):
+    client, _ = pair
+    with pytest.raises(TypeError, match=message):
+        call(client)
+
+
+@pytest.mark.parametrize("size", [1, 64, 1000, 4096, 4097, 16384, 40000])
+def test_records_of_every_size(pair, size):
+    client, server = pair
+    payload = bytes(i * 7 & 255 for i in range(size))
+    assert client.sendall(payload) == size
+    # The records arrive in pieces: recv returns only what is complete.
+    wire = client.bio_read(1 << 20)
+    got = b""
+    for start in range(0, len(wire), 3000):
+        server.bio_write(wire[start:start + 3000])
+        while True:
+            try:
+                got += server.recv(1 << 20)
+            except SSL.WantReadError:
+                break
+    assert got == payload
+    with pytest.raises(SSL.WantReadError):
+        server.recv(100)
+
+
+def test_recv_small_and_large_buffers(pair):
+    import socket
+    client, server = pair
+    client.sendall(b"x" * 5000 + b"y" * 5000)
+    pump(client, server)
+    assert server.recv(10) == b"x" * 10
+    assert server.recv(10, socket.MSG_PEEK) == b"x" * 10
+    assert server.recv(4990) == b"x" * 4990
+    assert server.recv(100000) == b"y" * 5000
