@@ -20,6 +20,9 @@
    each), so recv(2**30) need not allocate a gigabyte to be shrunk. */
 #define RECV_MAX_ALLOC (1 << 20)
 
+/* recv() of at most this much reads into a stack buffer first. */
+#define RECV_STACK_BUF 4096
+
 PyObject *
 ssl_connection_callback(ConnectionObject *conn, int slot)
 {
@@ -600,16 +603,44 @@ connection_recv(ConnectionObject *self, PyObject *const *args,
     if (bufsiz > RECV_MAX_ALLOC) {
         bufsiz = RECV_MAX_ALLOC;
     }
-    PyObject *result = PyBytes_FromStringAndSize(NULL, bufsiz);
+    if (bufsiz == 0) {
+        return PyBytes_FromStringAndSize(NULL, 0);
+    }
+    /* Over memory BIOs with nothing buffered inside the SSL, one SSL_read
+       returns at most as much plaintext as there is ciphertext waiting, so
+       recv(16384) of a 64-byte record need not allocate 16 KiB and shrink
+       it.  (Only the size of the buffer is bounded, never what a read may
+       return: data beyond it stays for the next recv.) */
+    Py_ssize_t want = bufsiz;
+    if (self->transport == SSL_TRANSPORT_MEMORY && !SSL_has_pending(self->ssl)) {
+        size_t waiting = BIO_ctrl_pending(self->into_ssl);
+        if (waiting < (size_t)want) {
+            want = waiting > 0 ? (Py_ssize_t)waiting : 1;
+        }
+    }
+    ssl_io_result io;
+    PyObject *result;
+    if (want <= RECV_STACK_BUF) {
+        /* Small reads land on the stack and are copied into a bytes object
+           of the final size: no allocation to shrink afterwards. */
+        char small[RECV_STACK_BUF];
+        if (run_io(self, peek ? IO_PEEK : IO_READ, small, (int)want, &io) < 0) {
+            return NULL;
+        }
+        if (io.ret <= 0) {
+            return ssl_raise_io_error(self, &io);
+        }
+        if (ssl_raise_stashed(self)) {
+            return NULL;
+        }
+        return PyBytes_FromStringAndSize(small, io.ret);
+    }
+    result = PyBytes_FromStringAndSize(NULL, want);
     if (result == NULL) {
         return NULL;
     }
-    if (bufsiz == 0) {
-        return result;
-    }
-    ssl_io_result io;
     if (run_io(self, peek ? IO_PEEK : IO_READ, PyBytes_AS_STRING(result),
-               (int)bufsiz, &io) < 0) {
+               (int)want, &io) < 0) {
         Py_DECREF(result);
         return NULL;
     }
@@ -621,7 +652,7 @@ connection_recv(ConnectionObject *self, PyObject *const *args,
         Py_DECREF(result);
         return NULL;
     }
-    if (io.ret != bufsiz && _PyBytes_Resize(&result, io.ret) < 0) {
+    if (io.ret != want && _PyBytes_Resize(&result, io.ret) < 0) {
         return NULL;
     }
     return result;
