@@ -93,7 +93,11 @@ run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
     SSL *ssl = self->ssl;
     for (;;) {
         OSSL_ALLOW_THREADS_BEGIN
-        ERR_clear_error();
+        /* SSL_get_error reads the queue, so it must start empty; clearing
+           an empty queue still walks all its slots, peeking does not. */
+        if (ERR_peek_error() != 0) {
+            ERR_clear_error();
+        }
         errno = 0;
         switch (op) {
         case IO_HANDSHAKE:
