@@ -2,24 +2,15 @@
 pass `openssl spkac -verify`."""
 import base64
 import os
-import subprocess
 import tempfile
 import threading
 import unittest
 
 from OpenSSL import crypto
 
-from pki import make_key
+from pki import make_key, openssl
 
 PEM = crypto.FILETYPE_PEM
-
-
-def openssl(*args):
-    proc = subprocess.run(["openssl", *args], capture_output=True, timeout=60)
-    if proc.returncode != 0:
-        raise AssertionError(f"openssl {' '.join(args)} failed:\n"
-                             f"{proc.stderr.decode(errors='replace')}")
-    return proc.stdout + proc.stderr
 
 
 def public_pem(key):
@@ -55,7 +46,7 @@ class SPKITests(unittest.TestCase):
         path = os.path.join(self.dir, "ours.spkac")
         with open(path, "wb") as f:
             f.write(b"SPKAC=" + b64 + b"\n")
-        return openssl("spkac", "-in", path, "-verify")
+        return openssl("spkac", "-in", path, "-verify", stderr=True)
 
     def make_spki(self, key, digest="sha256"):
         spki = crypto.NetscapeSPKI()
