@@ -12,11 +12,13 @@ Everything is made fresh (no checked-in keys that expire).  The pieces:
   make_cert(...)            one certificate, self-signed or issued by another
   make_chain(...)           CA -> intermediate -> leaf
   openssl(*args)            run the `openssl` tool, the peer many tests check against
+  run_threads(targets)      call each function in a thread of its own, all at once
 """
 import ipaddress
 import itertools
 import os
 import subprocess
+import threading
 from typing import NamedTuple
 
 from OpenSSL import crypto
@@ -260,3 +262,22 @@ def openssl(*args, input=None, stderr=False):
         raise AssertionError(f"openssl {' '.join(args)} failed:\n"
                              f"{proc.stderr.decode(errors='replace')}")
     return proc.stdout + proc.stderr if stderr else proc.stdout
+
+
+def run_threads(targets, timeout=60):
+    """Call each function of `targets` in a thread of its own, all at once,
+    and wait for them; return the exceptions they raised (none: [])."""
+    errors = []
+
+    def run(target):
+        try:
+            target()
+        except Exception as exc:  # pragma: no cover - reported by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return errors

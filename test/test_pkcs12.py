@@ -6,13 +6,13 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import unittest
 
 import OpenSSL
 from OpenSSL import crypto
 
-from pki import cert_pem, make_ca, make_chain, make_key, make_leaf, openssl
+from pki import (cert_pem, make_ca, make_chain, make_key, make_leaf, openssl,
+                 run_threads)
 
 PEM = crypto.FILETYPE_PEM
 
@@ -215,11 +215,7 @@ class OpensslMadeTests(FixtureTests):
                 p12 = crypto.load_pkcs12(data, b"secret")
                 results.append(cert_pem(p12.get_certificate()))
 
-        threads = [threading.Thread(target=work) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        self.assertEqual(run_threads([work] * 4), [])
         self.assertEqual(results, [self.fx.chain.leaf.pem()] * 20)
 
 
