@@ -177,9 +177,10 @@ OSSL_HIDDEN void *crypto_decode(crypto_state *st, const crypto_codec *codec,
    else ValueError): bytes, or NULL with an exception. */
 OSSL_HIDDEN PyObject *crypto_encode(crypto_state *st, const crypto_codec *codec,
                                     int type, const void *obj);
-/* A Python type made from `spec` for this module, added under its name. */
+/* A Python type made from `spec` for this module, added under its name and,
+   unless NULL, under `alias` too (pyOpenSSL's X509Type and the like). */
 OSSL_HIDDEN PyTypeObject *crypto_add_type(PyObject *module, PyType_Spec *spec,
-                                          PyObject *base);
+                                          const char *alias);
 
 /* ---- pkey.c ------------------------------------------------------------ */
 

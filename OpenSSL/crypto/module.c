@@ -108,14 +108,16 @@ crypto_encode(crypto_state *st, const crypto_codec *codec, int type,
 }
 
 PyTypeObject *
-crypto_add_type(PyObject *module, PyType_Spec *spec, PyObject *base)
+crypto_add_type(PyObject *module, PyType_Spec *spec, const char *alias)
 {
     PyTypeObject *type = (PyTypeObject *)PyType_FromModuleAndSpec(module, spec,
-                                                                  base);
+                                                                  NULL);
     if (type == NULL) {
         return NULL;
     }
-    if (PyModule_AddType(module, type) < 0) {
+    if (PyModule_AddType(module, type) < 0
+        || (alias != NULL
+            && PyModule_AddObjectRef(module, alias, (PyObject *)type) < 0)) {
         Py_DECREF(type);
         return NULL;
     }

@@ -256,10 +256,6 @@ PyMethodDef crypto_pkcs7_functions[] = {
 int
 crypto_init_pkcs7(PyObject *module, crypto_state *st)
 {
-    st->PKCS7_Type = crypto_add_type(module, &p7_spec, NULL);
-    if (st->PKCS7_Type == NULL
-        || PyModule_AddObjectRef(module, "PKCS7Type", (PyObject *)st->PKCS7_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->PKCS7_Type = crypto_add_type(module, &p7_spec, "PKCS7Type");
+    return st->PKCS7_Type == NULL ? -1 : 0;
 }

@@ -915,7 +915,7 @@ PyMethodDef crypto_pkey_functions[] = {
 int
 crypto_init_pkey(PyObject *module, crypto_state *st)
 {
-    st->PKey_Type = crypto_add_type(module, &pkey_spec, NULL);
+    st->PKey_Type = crypto_add_type(module, &pkey_spec, "PKeyType");
     if (st->PKey_Type == NULL) {
         return -1;
     }
@@ -924,8 +924,7 @@ crypto_init_pkey(PyObject *module, crypto_state *st)
     if (st->EllipticCurve_Type == NULL) {
         return -1;
     }
-    if (PyModule_AddObjectRef(module, "PKeyType", (PyObject *)st->PKey_Type) < 0
-        || ossl_add_int(module, "TYPE_RSA", EVP_PKEY_RSA) < 0
+    if (ossl_add_int(module, "TYPE_RSA", EVP_PKEY_RSA) < 0
         || ossl_add_int(module, "TYPE_DSA", EVP_PKEY_DSA) < 0
         || ossl_add_int(module, "TYPE_DH", EVP_PKEY_DH) < 0
         || ossl_add_int(module, "TYPE_EC", EVP_PKEY_EC) < 0

@@ -224,11 +224,6 @@ PyMethodDef crypto_spki_functions[] = {
 int
 crypto_init_spki(PyObject *module, crypto_state *st)
 {
-    st->NetscapeSPKI_Type = crypto_add_type(module, &spki_spec, NULL);
-    if (st->NetscapeSPKI_Type == NULL
-        || PyModule_AddObjectRef(module, "NetscapeSPKIType",
-                                 (PyObject *)st->NetscapeSPKI_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->NetscapeSPKI_Type = crypto_add_type(module, &spki_spec, "NetscapeSPKIType");
+    return st->NetscapeSPKI_Type == NULL ? -1 : 0;
 }

@@ -927,10 +927,6 @@ PyMethodDef crypto_x509_functions[] = {
 int
 crypto_init_x509(PyObject *module, crypto_state *st)
 {
-    st->X509_Type = crypto_add_type(module, &x509_spec, NULL);
-    if (st->X509_Type == NULL
-        || PyModule_AddObjectRef(module, "X509Type", (PyObject *)st->X509_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->X509_Type = crypto_add_type(module, &x509_spec, "X509Type");
+    return st->X509_Type == NULL ? -1 : 0;
 }

@@ -473,11 +473,6 @@ PyMethodDef crypto_x509name_functions[] = {
 int
 crypto_init_x509name(PyObject *module, crypto_state *st)
 {
-    st->X509Name_Type = crypto_add_type(module, &x509name_spec, NULL);
-    if (st->X509Name_Type == NULL
-        || PyModule_AddObjectRef(module, "X509NameType",
-                                 (PyObject *)st->X509Name_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->X509Name_Type = crypto_add_type(module, &x509name_spec, "X509NameType");
+    return st->X509Name_Type == NULL ? -1 : 0;
 }

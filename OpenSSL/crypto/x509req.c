@@ -399,11 +399,6 @@ PyMethodDef crypto_x509req_functions[] = {
 int
 crypto_init_x509req(PyObject *module, crypto_state *st)
 {
-    st->X509Req_Type = crypto_add_type(module, &req_spec, NULL);
-    if (st->X509Req_Type == NULL
-        || PyModule_AddObjectRef(module, "X509ReqType",
-                                 (PyObject *)st->X509Req_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->X509Req_Type = crypto_add_type(module, &req_spec, "X509ReqType");
+    return st->X509Req_Type == NULL ? -1 : 0;
 }

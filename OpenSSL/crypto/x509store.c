@@ -614,10 +614,8 @@ PyMethodDef crypto_x509store_functions[] = {
 int
 crypto_init_x509store(PyObject *module, crypto_state *st)
 {
-    st->X509Store_Type = crypto_add_type(module, &store_spec, NULL);
-    if (st->X509Store_Type == NULL
-        || PyModule_AddObjectRef(module, "X509StoreType",
-                                 (PyObject *)st->X509Store_Type) < 0) {
+    st->X509Store_Type = crypto_add_type(module, &store_spec, "X509StoreType");
+    if (st->X509Store_Type == NULL) {
         return -1;
     }
     if (store_add_namespace(module, "X509StoreFlags",
