@@ -189,6 +189,16 @@ extern PyMethodDef crypto_pkey_functions[];
 /* A new PKey taking its own reference to `pkey`. */
 OSSL_HIDDEN PyObject *crypto_pkey_wrap(crypto_state *st, EVP_PKEY *pkey,
                                        int only_public);
+/* get_pubkey() of X509, X509Req and NetscapeSPKI: a public-only PKey of
+   `pkey` (borrowed), or for NULL Error "the <owner> has no public key" when
+   OpenSSL gives no reason. */
+OSSL_HIDDEN PyObject *crypto_pubkey_wrap(crypto_state *st, EVP_PKEY *pkey,
+                                         const char *owner);
+/* set_pubkey(pkey) of the same types: set(obj, the EVP_PKEY of the PKey
+   `arg`); -1 with an exception. */
+typedef int (*crypto_pubkey_setter)(void *obj, EVP_PKEY *pkey);
+OSSL_HIDDEN int crypto_set_pubkey(crypto_state *st, void *obj,
+                                  crypto_pubkey_setter set, PyObject *arg);
 /* The EVP_PKEY of a PKey (borrowed); TypeError naming `argname` otherwise,
    ValueError if the PKey is still empty. */
 OSSL_HIDDEN EVP_PKEY *crypto_pkey_arg(crypto_state *st, PyObject *obj,

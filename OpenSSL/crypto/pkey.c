@@ -24,6 +24,31 @@ crypto_pkey_wrap(crypto_state *st, EVP_PKEY *pkey, int only_public)
     return (PyObject *)self;
 }
 
+PyObject *
+crypto_pubkey_wrap(crypto_state *st, EVP_PKEY *pkey, const char *owner)
+{
+    if (pkey == NULL) {
+        return ossl_raise_or(st->Error, "the %s has no public key", owner);
+    }
+    return crypto_pkey_wrap(st, pkey, 1);
+}
+
+int
+crypto_set_pubkey(crypto_state *st, void *obj, crypto_pubkey_setter set,
+                  PyObject *arg)
+{
+    EVP_PKEY *pkey = crypto_pkey_arg(st, arg, "pkey");
+    if (pkey == NULL) {
+        return -1;
+    }
+    ERR_clear_error();
+    if (!set(obj, pkey)) {
+        ossl_raise(st->Error);
+        return -1;
+    }
+    return 0;
+}
+
 /* Takes ownership of `pkey` (freed on failure). */
 static PyObject *
 pkey_adopt(crypto_state *st, EVP_PKEY *pkey, int only_public)

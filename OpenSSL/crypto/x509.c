@@ -299,6 +299,24 @@ x509_get_issuer(X509Object *self, PyObject *Py_UNUSED(ignored))
                                 X509_get_issuer_name(self->x509), (PyObject *)self);
 }
 
+typedef int (*name_setter)(X509 *, const X509_NAME *);
+
+static PyObject *
+x509_set_name(X509Object *self, PyObject *arg, const char *argname,
+              name_setter set)
+{
+    crypto_state *st = crypto_state_of((PyObject *)self);
+    X509_NAME *name = crypto_x509name_arg(st, arg, argname);
+    if (name == NULL) {
+        return NULL;
+    }
+    if (!set(self->x509, name)) {
+        return ossl_raise(st->Error);
+    }
+    x509_touch(self->x509);
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(x509_set_subject_doc,
 "set_subject($self, subject, /)\n--\n\n"
 "Set the subject to a copy of the X509Name *subject*.");
@@ -306,16 +324,7 @@ PyDoc_STRVAR(x509_set_subject_doc,
 static PyObject *
 x509_set_subject(X509Object *self, PyObject *arg)
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    X509_NAME *name = crypto_x509name_arg(st, arg, "subject");
-    if (name == NULL) {
-        return NULL;
-    }
-    if (!X509_set_subject_name(self->x509, name)) {
-        return ossl_raise(st->Error);
-    }
-    x509_touch(self->x509);
-    Py_RETURN_NONE;
+    return x509_set_name(self, arg, "subject", X509_set_subject_name);
 }
 
 PyDoc_STRVAR(x509_set_issuer_doc,
@@ -325,16 +334,7 @@ PyDoc_STRVAR(x509_set_issuer_doc,
 static PyObject *
 x509_set_issuer(X509Object *self, PyObject *arg)
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    X509_NAME *name = crypto_x509name_arg(st, arg, "issuer");
-    if (name == NULL) {
-        return NULL;
-    }
-    if (!X509_set_issuer_name(self->x509, name)) {
-        return ossl_raise(st->Error);
-    }
-    x509_touch(self->x509);
-    Py_RETURN_NONE;
+    return x509_set_name(self, arg, "issuer", X509_set_issuer_name);
 }
 
 PyDoc_STRVAR(x509_subject_name_hash_doc,
@@ -356,12 +356,8 @@ PyDoc_STRVAR(x509_get_pubkey_doc,
 static PyObject *
 x509_get_pubkey(X509Object *self, PyObject *Py_UNUSED(ignored))
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    EVP_PKEY *pkey = X509_get0_pubkey(self->x509);
-    if (pkey == NULL) {
-        return ossl_raise_or(st->Error, "the certificate has no public key");
-    }
-    return crypto_pkey_wrap(st, pkey, 1);
+    return crypto_pubkey_wrap(crypto_state_of((PyObject *)self),
+                              X509_get0_pubkey(self->x509), "certificate");
 }
 
 PyDoc_STRVAR(x509_set_pubkey_doc,
@@ -371,13 +367,9 @@ PyDoc_STRVAR(x509_set_pubkey_doc,
 static PyObject *
 x509_set_pubkey(X509Object *self, PyObject *arg)
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    EVP_PKEY *pkey = crypto_pkey_arg(st, arg, "pkey");
-    if (pkey == NULL) {
+    if (crypto_set_pubkey(crypto_state_of((PyObject *)self), self->x509,
+                          (crypto_pubkey_setter)X509_set_pubkey, arg) < 0) {
         return NULL;
-    }
-    if (!X509_set_pubkey(self->x509, pkey)) {
-        return ossl_raise(st->Error);
     }
     x509_touch(self->x509);
     Py_RETURN_NONE;

@@ -109,12 +109,8 @@ PyDoc_STRVAR(req_get_pubkey_doc,
 static PyObject *
 req_get_pubkey(X509ReqObject *self, PyObject *Py_UNUSED(ignored))
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    EVP_PKEY *pkey = X509_REQ_get0_pubkey(self->req);
-    if (pkey == NULL) {
-        return ossl_raise_or(st->Error, "the request has no public key");
-    }
-    return crypto_pkey_wrap(st, pkey, 1);
+    return crypto_pubkey_wrap(crypto_state_of((PyObject *)self),
+                              X509_REQ_get0_pubkey(self->req), "request");
 }
 
 PyDoc_STRVAR(req_set_pubkey_doc,
@@ -124,13 +120,9 @@ PyDoc_STRVAR(req_set_pubkey_doc,
 static PyObject *
 req_set_pubkey(X509ReqObject *self, PyObject *arg)
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    EVP_PKEY *pkey = crypto_pkey_arg(st, arg, "pkey");
-    if (pkey == NULL) {
+    if (crypto_set_pubkey(crypto_state_of((PyObject *)self), self->req,
+                          (crypto_pubkey_setter)X509_REQ_set_pubkey, arg) < 0) {
         return NULL;
-    }
-    if (!X509_REQ_set_pubkey(self->req, pkey)) {
-        return ossl_raise(st->Error);
     }
     req_touch(self->req);
     Py_RETURN_NONE;
