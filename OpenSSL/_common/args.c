@@ -142,7 +142,7 @@ ossl_path_conv(PyObject *obj, void *out)
 }
 
 int
-ossl_int_arg(PyObject *obj, const char *name, int *out)
+ossl_long_arg(PyObject *obj, const char *name, long *out)
 {
     if (!PyLong_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s", name,
@@ -150,8 +150,23 @@ ossl_int_arg(PyObject *obj, const char *name, int *out)
         return -1;
     }
     long value = PyLong_AsLong(obj);
-    if ((value == -1 && PyErr_Occurred()) || value < INT_MIN || value > INT_MAX) {
+    if (value == -1 && PyErr_Occurred()) {
         PyErr_Clear();
+        PyErr_Format(PyExc_OverflowError, "%s is out of range: %R", name, obj);
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+int
+ossl_int_arg(PyObject *obj, const char *name, int *out)
+{
+    long value;
+    if (ossl_long_arg(obj, name, &value) < 0) {
+        return -1;
+    }
+    if (value < INT_MIN || value > INT_MAX) {
         PyErr_Format(PyExc_OverflowError, "%s is out of range: %R", name, obj);
         return -1;
     }

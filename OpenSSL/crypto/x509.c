@@ -525,16 +525,11 @@ static PyObject *
 x509_adj_time(X509Object *self, PyObject *arg, time_setter set)
 {
     crypto_state *st = crypto_state_of((PyObject *)self);
-    if (!PyLong_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "amount must be an integer, not %.100s",
-                     Py_TYPE(arg)->tp_name);
+    long amount;
+    if (ossl_long_arg(arg, "amount", &amount) < 0) {
         return NULL;
     }
-    long long amount = PyLong_AsLongLong(arg);
-    if (amount == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    long long days = amount / 86400;
+    long days = amount / 86400;
     if (days > INT_MAX || days < INT_MIN) {
         PyErr_Format(PyExc_OverflowError, "amount is out of range: %R", arg);
         return NULL;
