@@ -15,6 +15,25 @@ ossl_bytes_release(ossl_bytes *b)
     b->len = 0;
 }
 
+/* What a converter starts from: no data, no buffer view, no owner. */
+static void
+bytes_reset(ossl_bytes *b)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->has_view = 0;
+    b->owner = NULL;
+}
+
+/* Take over the new reference `bytes` as the data. */
+static void
+bytes_own(ossl_bytes *b, PyObject *bytes)
+{
+    b->owner = bytes;
+    b->data = PyBytes_AS_STRING(bytes);
+    b->len = PyBytes_GET_SIZE(bytes);
+}
+
 int
 ossl_bytes_conv(PyObject *obj, void *out)
 {
@@ -23,10 +42,7 @@ ossl_bytes_conv(PyObject *obj, void *out)
         ossl_bytes_release(b);
         return 1;
     }
-    b->data = NULL;
-    b->len = 0;
-    b->has_view = 0;
-    b->owner = NULL;
+    bytes_reset(b);
     if (obj == Py_None && b->allow_none) {
         return Py_CLEANUP_SUPPORTED;
     }
@@ -90,9 +106,7 @@ ossl_cstring_conv(PyObject *obj, void *out)
         if (copy == NULL) {
             return 0;
         }
-        b->owner = copy;
-        b->data = PyBytes_AS_STRING(copy);
-        b->len = PyBytes_GET_SIZE(copy);
+        bytes_own(b, copy);
     }
     return Py_CLEANUP_SUPPORTED;
 }
@@ -105,10 +119,7 @@ ossl_path_conv(PyObject *obj, void *out)
         ossl_bytes_release(b);
         return 1;
     }
-    b->data = NULL;
-    b->len = 0;
-    b->has_view = 0;
-    b->owner = NULL;
+    bytes_reset(b);
     if (obj == Py_None && b->allow_none) {
         return Py_CLEANUP_SUPPORTED;
     }
@@ -135,9 +146,7 @@ ossl_path_conv(PyObject *obj, void *out)
         }
         return 0;
     }
-    b->owner = encoded;
-    b->data = PyBytes_AS_STRING(encoded);
-    b->len = PyBytes_GET_SIZE(encoded);
+    bytes_own(b, encoded);
     return Py_CLEANUP_SUPPORTED;
 }
 
