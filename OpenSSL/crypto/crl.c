@@ -21,9 +21,7 @@ crl_adopt(crypto_state *st, X509_CRL *crl)
 static X509_CRL *
 crl_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
-    if (!PyObject_TypeCheck(obj, st->CRL_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a CRL, not %.100s", argname,
-                     Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->CRL_Type, argname)) {
         return NULL;
     }
     return ((CRLObject *)obj)->crl;

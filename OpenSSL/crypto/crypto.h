@@ -152,6 +152,10 @@ OSSL_HIDDEN PyObject *crypto_bridge(crypto_state *st);
 /* Call OpenSSL._cryptography.<func>(*args); NULL with an exception. */
 OSSL_HIDDEN PyObject *crypto_bridge_call(crypto_state *st, const char *func,
                                          PyObject *arg);
+/* 1 if `obj` is a `type` (or of a subclass); else 0 with TypeError
+   "<argname> must be a(n) <type>, not <obj's type>". */
+OSSL_HIDDEN int crypto_is_a(PyObject *obj, PyTypeObject *type,
+                            const char *argname);
 /* "filetype must be FILETYPE_PEM or FILETYPE_ASN1[ or FILETYPE_TEXT]" */
 OSSL_HIDDEN int crypto_check_filetype(int type, int allow_text);
 /*

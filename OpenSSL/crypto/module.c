@@ -4,6 +4,8 @@
  */
 #include "crypto.h"
 
+#include <string.h>
+
 crypto_state *
 crypto_state_of_type(PyTypeObject *type)
 {
@@ -37,6 +39,21 @@ crypto_bridge_call(crypto_state *st, const char *func, PyObject *arg)
         return NULL;
     }
     return PyObject_CallMethod(bridge, func, "O", arg);
+}
+
+int
+crypto_is_a(PyObject *obj, PyTypeObject *type, const char *argname)
+{
+    if (PyObject_TypeCheck(obj, type)) {
+        return 1;
+    }
+    /* tp_name is "OpenSSL.crypto.X509": name the type as users write it. */
+    const char *name = strrchr(type->tp_name, '.');
+    name = name == NULL ? type->tp_name : name + 1;
+    PyErr_Format(PyExc_TypeError, "%s must be %s %s, not %.100s", argname,
+                 strchr("AEIOUX", name[0]) != NULL ? "an" : "a", name,
+                 Py_TYPE(obj)->tp_name);
+    return 0;
 }
 
 int
@@ -193,14 +210,10 @@ capi_x509store_from_ptr(const OSSL_CryptoCAPI *api, X509_STORE *store)
 static X509_STORE *
 capi_x509store_as_ptr(const OSSL_CryptoCAPI *api, PyObject *obj)
 {
-    crypto_state *st = capi_state(api);
-    if (!PyObject_TypeCheck(obj, st->X509Store_Type)) {
-        PyErr_Format(PyExc_TypeError, "store must be an X509Store, not %.100s",
-                     Py_TYPE(obj)->tp_name);
-        return NULL;
+    X509_STORE *store = crypto_x509store_arg(capi_state(api), obj, "store");
+    if (store != NULL) {
+        X509_STORE_up_ref(store);
     }
-    X509_STORE *store = ((X509StoreObject *)obj)->store;
-    X509_STORE_up_ref(store);
     return store;
 }
 

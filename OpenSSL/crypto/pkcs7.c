@@ -239,9 +239,7 @@ crypto_dump_pkcs7_data(PyObject *module, PyObject *args)
         || ossl_int_arg(type_obj, "type", &type) < 0) {
         return NULL;
     }
-    if (!PyObject_TypeCheck(obj, st->PKCS7_Type)) {
-        PyErr_Format(PyExc_TypeError, "pkcs7 must be a PKCS7, not %.100s",
-                     Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->PKCS7_Type, "pkcs7")) {
         return NULL;
     }
     return crypto_encode(st, &p7_codec, type, ((PKCS7Object *)obj)->p7);

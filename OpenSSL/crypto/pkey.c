@@ -61,9 +61,7 @@ pkey_adopt(crypto_state *st, EVP_PKEY *pkey, int only_public)
 EVP_PKEY *
 crypto_pkey_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
-    if (!PyObject_TypeCheck(obj, st->PKey_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a PKey, not %.100s", argname,
-                     Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->PKey_Type, argname)) {
         return NULL;
     }
     PKeyObject *key = (PKeyObject *)obj;

@@ -30,9 +30,7 @@ x509_adopt(crypto_state *st, X509 *x509)
 X509 *
 crypto_x509_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
-    if (!PyObject_TypeCheck(obj, st->X509_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s must be an X509, not %.100s", argname,
-                     Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->X509_Type, argname)) {
         return NULL;
     }
     return ((X509Object *)obj)->x509;

@@ -119,9 +119,7 @@ crypto_x509name_wrap(crypto_state *st, X509_NAME *name, PyObject *owner)
 X509_NAME *
 crypto_x509name_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
-    if (!PyObject_TypeCheck(obj, st->X509Name_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s must be an X509Name, not %.100s",
-                     argname, Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->X509Name_Type, argname)) {
         return NULL;
     }
     return name_get((X509NameObject *)obj);

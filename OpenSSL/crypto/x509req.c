@@ -372,9 +372,7 @@ crypto_dump_certificate_request(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "iO:dump_certificate_request", &type, &req_obj)) {
         return NULL;
     }
-    if (!PyObject_TypeCheck(req_obj, st->X509Req_Type)) {
-        PyErr_Format(PyExc_TypeError, "req must be an X509Req, not %.100s",
-                     Py_TYPE(req_obj)->tp_name);
+    if (!crypto_is_a(req_obj, st->X509Req_Type, "req")) {
         return NULL;
     }
     return crypto_encode(st, &req_codec, type, ((X509ReqObject *)req_obj)->req);

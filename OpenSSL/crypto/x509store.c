@@ -44,9 +44,7 @@ crypto_x509store_wrap(crypto_state *st, X509_STORE *store)
 X509_STORE *
 crypto_x509store_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
-    if (!PyObject_TypeCheck(obj, st->X509Store_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s must be an X509Store, not %.100s",
-                     argname, Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->X509Store_Type, argname)) {
         return NULL;
     }
     return ((X509StoreObject *)obj)->store;
