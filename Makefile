@@ -20,9 +20,11 @@ $(VENV)/.ready:
 venv: $(VENV)/.ready
 
 # A sanitizer build leaves a marker; the next normal build starts clean.
+# No -j: the three extensions compile OpenSSL/_common/*.c into the same object
+# files, and building them in parallel races on those files.
 build: venv
 	@if [ -f build/.asan ]; then rm -rf build; fi
-	$(BUILD_FLAGS) $(PY) setup.py -q build_ext --inplace -j 2
+	$(BUILD_FLAGS) $(PY) setup.py -q build_ext --inplace
 
 test: build
 	$(PY) -m pytest -q -p no:cacheprovider test
@@ -34,7 +36,7 @@ demo: venv
 
 asan: venv
 	rm -rf build && mkdir -p build && touch build/.asan
-	$(BUILD_FLAGS) OSSL_SANITIZE=1 $(PY) setup.py -q build_ext --inplace -j 2 --force
+	$(BUILD_FLAGS) OSSL_SANITIZE=1 $(PY) setup.py -q build_ext --inplace --force
 	LD_PRELOAD="$(ASAN_LIB) $(UBSAN_LIB)" \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
