@@ -156,6 +156,10 @@ OSSL_HIDDEN PyObject *crypto_bridge_call(crypto_state *st, const char *func,
    "<argname> must be a(n) <type>, not <obj's type>". */
 OSSL_HIDDEN int crypto_is_a(PyObject *obj, PyTypeObject *type,
                             const char *argname);
+/* The to_cryptography method and from_cryptography classmethod of X509,
+   X509Req and CRL (OpenSSL._cryptography picks the conversion by class). */
+OSSL_HIDDEN PyObject *crypto_to_cryptography(PyObject *self, PyObject *ignored);
+OSSL_HIDDEN PyObject *crypto_from_cryptography(PyTypeObject *type, PyObject *obj);
 /* "filetype must be FILETYPE_PEM or FILETYPE_ASN1[ or FILETYPE_TEXT]" */
 OSSL_HIDDEN int crypto_check_filetype(int type, int allow_text);
 /*

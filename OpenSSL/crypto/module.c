@@ -41,6 +41,24 @@ crypto_bridge_call(crypto_state *st, const char *func, PyObject *arg)
     return PyObject_CallMethod(bridge, func, "O", arg);
 }
 
+PyObject *
+crypto_to_cryptography(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return crypto_bridge_call(crypto_state_of(self), "to_cryptography", self);
+}
+
+PyObject *
+crypto_from_cryptography(PyTypeObject *type, PyObject *obj)
+{
+    crypto_state *st = crypto_state_of_type(type);
+    PyObject *bridge = st == NULL ? NULL : crypto_bridge(st);
+    if (bridge == NULL) {
+        return NULL;
+    }
+    return PyObject_CallMethod(bridge, "from_cryptography", "OO", (PyObject *)type,
+                               obj);
+}
+
 int
 crypto_is_a(PyObject *obj, PyTypeObject *type, const char *argname)
 {

@@ -696,26 +696,9 @@ PyDoc_STRVAR(x509_to_cryptography_doc,
 "to_cryptography($self, /)\n--\n\n"
 "Return the certificate as a ``cryptography.x509.Certificate``.");
 
-static PyObject *
-x509_to_cryptography(X509Object *self, PyObject *Py_UNUSED(ignored))
-{
-    return crypto_bridge_call(crypto_state_of((PyObject *)self),
-                              "x509_to_cryptography", (PyObject *)self);
-}
-
 PyDoc_STRVAR(x509_from_cryptography_doc,
 "from_cryptography($type, crypto_cert, /)\n--\n\n"
 "Return an X509 holding the ``cryptography.x509.Certificate`` *crypto_cert*.");
-
-static PyObject *
-x509_from_cryptography(PyTypeObject *type, PyObject *crypto_cert)
-{
-    crypto_state *st = crypto_state_of_type(type);
-    if (st == NULL) {
-        return NULL;
-    }
-    return crypto_bridge_call(st, "x509_from_cryptography", crypto_cert);
-}
 
 /* ---- comparison ------------------------------------------------------------- */
 
@@ -825,9 +808,9 @@ static PyMethodDef x509_methods[] = {
     {"get_extension_count", (PyCFunction)x509_get_extension_count, METH_NOARGS,
      x509_get_extension_count_doc},
     {"get_extension", (PyCFunction)x509_get_extension, METH_O, x509_get_extension_doc},
-    {"to_cryptography", (PyCFunction)x509_to_cryptography, METH_NOARGS,
+    {"to_cryptography", (PyCFunction)crypto_to_cryptography, METH_NOARGS,
      x509_to_cryptography_doc},
-    {"from_cryptography", (PyCFunction)x509_from_cryptography, METH_O | METH_CLASS,
+    {"from_cryptography", (PyCFunction)crypto_from_cryptography, METH_O | METH_CLASS,
      x509_from_cryptography_doc},
     {NULL},
 };

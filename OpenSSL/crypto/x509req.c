@@ -278,26 +278,9 @@ PyDoc_STRVAR(req_to_cryptography_doc,
 "to_cryptography($self, /)\n--\n\n"
 "Return the request as a ``cryptography.x509.CertificateSigningRequest``.");
 
-static PyObject *
-req_to_cryptography(X509ReqObject *self, PyObject *Py_UNUSED(ignored))
-{
-    return crypto_bridge_call(crypto_state_of((PyObject *)self),
-                              "req_to_cryptography", (PyObject *)self);
-}
-
 PyDoc_STRVAR(req_from_cryptography_doc,
 "from_cryptography($type, crypto_req, /)\n--\n\n"
 "Return an X509Req holding the ``cryptography`` request *crypto_req*.");
-
-static PyObject *
-req_from_cryptography(PyTypeObject *type, PyObject *crypto_req)
-{
-    crypto_state *st = crypto_state_of_type(type);
-    if (st == NULL) {
-        return NULL;
-    }
-    return crypto_bridge_call(st, "req_from_cryptography", crypto_req);
-}
 
 static PyMethodDef req_methods[] = {
     {"get_version", (PyCFunction)req_get_version, METH_NOARGS, req_get_version_doc},
@@ -312,9 +295,9 @@ static PyMethodDef req_methods[] = {
      req_add_extensions_doc},
     {"get_extensions", (PyCFunction)req_get_extensions, METH_NOARGS,
      req_get_extensions_doc},
-    {"to_cryptography", (PyCFunction)req_to_cryptography, METH_NOARGS,
+    {"to_cryptography", (PyCFunction)crypto_to_cryptography, METH_NOARGS,
      req_to_cryptography_doc},
-    {"from_cryptography", (PyCFunction)req_from_cryptography, METH_O | METH_CLASS,
+    {"from_cryptography", (PyCFunction)crypto_from_cryptography, METH_O | METH_CLASS,
      req_from_cryptography_doc},
     {NULL},
 };
