@@ -284,7 +284,8 @@ PyMethodDef crypto_x509ext_functions[] = {
 int
 crypto_init_x509ext(PyObject *module, crypto_state *st)
 {
-    st->X509Extension_Type = crypto_add_type(module, &x509ext_spec, "X509ExtensionType");
+    st->X509Extension_Type = crypto_add_type(module, &x509ext_spec,
+                                             "X509ExtensionType");
     return st->X509Extension_Type == NULL ? -1 : 0;
 }
 
