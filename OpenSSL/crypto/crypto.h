@@ -222,6 +222,12 @@ OSSL_HIDDEN int crypto_digest_for_key(EVP_PKEY *pkey, const char *name,
 OSSL_HIDDEN int crypto_init_x509(PyObject *module, crypto_state *st);
 extern PyMethodDef crypto_x509_functions[];
 OSSL_HIDDEN PyObject *crypto_x509_wrap(crypto_state *st, X509 *x509);
+/* A new X509 holding a private copy of `x509`: changing either never changes
+   the other. */
+OSSL_HIDDEN PyObject *crypto_x509_copy(crypto_state *st, const X509 *x509);
+/* A new list of such copies of the certificates of `certs`. */
+OSSL_HIDDEN PyObject *crypto_x509_copies(crypto_state *st,
+                                         const STACK_OF(X509) *certs);
 /* Our X509 (borrowed X509 *); TypeError naming `argname` otherwise. */
 OSSL_HIDDEN X509 *crypto_x509_arg(crypto_state *st, PyObject *obj,
                                   const char *argname);

@@ -135,26 +135,11 @@ p7_get_certificates(PKCS7Object *self, PyObject *Py_UNUSED(ignored))
     if (count <= 0) {
         Py_RETURN_NONE;
     }
-    PyObject *result = PyTuple_New(count);
-    if (result == NULL) {
-        return NULL;
-    }
-    for (int i = 0; i < count; i++) {
-        /* A copy: the X509 objects must not change this structure's
-           certificates, nor share them with it. */
-        X509 *copy = X509_dup(sk_X509_value(certs, i));
-        if (copy == NULL) {
-            Py_DECREF(result);
-            return ossl_raise(st->Error);
-        }
-        PyObject *cert = crypto_x509_wrap(st, copy);
-        X509_free(copy);
-        if (cert == NULL) {
-            Py_DECREF(result);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(result, i, cert);
-    }
+    /* Copies: the X509 objects must not change this structure's
+       certificates, nor share them with it. */
+    PyObject *list = crypto_x509_copies(st, certs);
+    PyObject *result = list == NULL ? NULL : PyList_AsTuple(list);
+    Py_XDECREF(list);
     return result;
 }
 

@@ -27,6 +27,32 @@ x509_adopt(crypto_state *st, X509 *x509)
     return obj;
 }
 
+PyObject *
+crypto_x509_copy(crypto_state *st, const X509 *x509)
+{
+    X509 *copy = X509_dup(x509);
+    if (copy == NULL) {
+        return ossl_raise(st->Error);
+    }
+    return x509_adopt(st, copy);
+}
+
+PyObject *
+crypto_x509_copies(crypto_state *st, const STACK_OF(X509) *certs)
+{
+    int count = sk_X509_num(certs);
+    PyObject *list = PyList_New(count < 0 ? 0 : count);
+    for (int i = 0; list != NULL && i < count; i++) {
+        PyObject *cert = crypto_x509_copy(st, sk_X509_value(certs, i));
+        if (cert == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, cert);
+    }
+    return list;
+}
+
 X509 *
 crypto_x509_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
