@@ -91,3 +91,52 @@ def test_recv_small_and_large_buffers(pair):
     assert server.recv(10, socket.MSG_PEEK) == b"x" * 10
     assert server.recv(4990) == b"x" * 4990
     assert server.recv(100000) == b"y" * 5000
+
+
+def test_callbacks_during_a_small_recv(pair):
+    """The session tickets of TLS 1.3 reach the client with the first
+    application data: the info callback runs inside that recv, can use the
+    Connection's getters, and its exception is what recv raises."""
+    client, server = pair
+    seen = []
+
+    def info(conn, where, ret):
+        seen.append(conn.get_state_string())
+
+    client.set_info_callback(info)
+    server.send(b"hello")
+    pump(client, server)
+    assert client.recv(100) == b"hello"
+    assert seen and all(isinstance(state, bytes) for state in seen)
+
+
+def test_callback_exception_from_a_small_recv(contexts):
+    client, server = memory_pair(*contexts)
+    handshake_memory(client, server)
+
+    def info(conn, where, ret):
+        raise KeyError("from the info callback")
+
+    client.set_info_callback(info)
+    server.send(b"hello")
+    pump(client, server)
+    with pytest.raises(KeyError, match="from the info callback"):
+        client.recv(100)
+
+
+def test_callback_cannot_reenter_a_small_recv(contexts):
+    client, server = memory_pair(*contexts)
+    handshake_memory(client, server)
+    errors = []
+
+    def info(conn, where, ret):
+        try:
+            conn.recv(10)
+        except RuntimeError as e:
+            errors.append(e)
+
+    client.set_info_callback(info)
+    server.send(b"hello")
+    pump(client, server)
+    assert client.recv(100) == b"hello"
+    assert errors and "in use" in str(errors[0])

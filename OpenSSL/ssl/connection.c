@@ -77,12 +77,55 @@ ssl_connection_release(ConnectionObject *conn)
     release(conn);
 }
 
+/* The SSL_* call itself, and what it left behind (the error queue and errno
+   belong to this thread, so they are read before the GIL is taken back). */
+static inline void
+io_call(SSL *ssl, int op, void *buf, int len, ssl_io_result *io)
+{
+    /* SSL_get_error reads the queue, so it must start empty; clearing an
+       empty queue still walks all its slots, peeking does not. */
+    if (ERR_peek_error() != 0) {
+        ERR_clear_error();
+    }
+    errno = 0;
+    switch (op) {
+    case IO_HANDSHAKE:
+        io->ret = SSL_do_handshake(ssl);
+        break;
+    case IO_READ:
+        io->ret = SSL_read(ssl, buf, len);
+        break;
+    case IO_PEEK:
+        io->ret = SSL_peek(ssl, buf, len);
+        break;
+    case IO_WRITE:
+        io->ret = SSL_write(ssl, buf, len);
+        break;
+    case IO_SHUTDOWN:
+        io->ret = SSL_shutdown(ssl);
+        break;
+    default:
+        io->ret = -1;
+    }
+    io->saved_errno = errno;
+    io->ssl_error = io->ret > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, io->ret);
+}
+
+/* Reads and writes of at most this much over memory BIOs keep the GIL. */
+#define IO_KEEP_GIL_MAX 4096
+
 /*
  * One SSL_* call with the GIL released; -1 (with RuntimeError) if another
  * call is running on this Connection, or with the exception a signal
  * handler raised.  A blocking socket read or write interrupted by a signal
  * (EINTR) runs Python's signal handlers, so Ctrl-C stops a blocked recv(),
  * and is then retried.
+ *
+ * A small record over memory BIOs after the handshake can neither block
+ * nor take long (about a microsecond of cipher work), less than giving the
+ * GIL away and taking it back costs; such a call keeps the GIL.  Callbacks
+ * it triggers (a session ticket arriving, the info callback) find the GIL
+ * held and run as they are (ossl_callback_enter).
  */
 static int
 run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
@@ -91,36 +134,16 @@ run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
         return -1;
     }
     SSL *ssl = self->ssl;
+    if (self->transport == SSL_TRANSPORT_MEMORY && len <= IO_KEEP_GIL_MAX
+        && (op == IO_READ || op == IO_PEEK || op == IO_WRITE)
+        && SSL_is_init_finished(ssl)) {
+        io_call(ssl, op, buf, len, io);
+        release(self);
+        return 0;
+    }
     for (;;) {
         OSSL_ALLOW_THREADS_BEGIN
-        /* SSL_get_error reads the queue, so it must start empty; clearing
-           an empty queue still walks all its slots, peeking does not. */
-        if (ERR_peek_error() != 0) {
-            ERR_clear_error();
-        }
-        errno = 0;
-        switch (op) {
-        case IO_HANDSHAKE:
-            io->ret = SSL_do_handshake(ssl);
-            break;
-        case IO_READ:
-            io->ret = SSL_read(ssl, buf, len);
-            break;
-        case IO_PEEK:
-            io->ret = SSL_peek(ssl, buf, len);
-            break;
-        case IO_WRITE:
-            io->ret = SSL_write(ssl, buf, len);
-            break;
-        case IO_SHUTDOWN:
-            io->ret = SSL_shutdown(ssl);
-            break;
-        default:
-            io->ret = -1;
-        }
-        io->saved_errno = errno;
-        io->ssl_error = io->ret > 0 ? SSL_ERROR_NONE
-                                    : SSL_get_error(ssl, io->ret);
+        io_call(ssl, op, buf, len, io);
         OSSL_ALLOW_THREADS_END;
         if (io->ret <= 0 && io->saved_errno == EINTR
             && self->transport == SSL_TRANSPORT_SOCKET
