@@ -111,8 +111,26 @@ io_call(SSL *ssl, int op, void *buf, int len, ssl_io_result *io)
     io->ssl_error = io->ret > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, io->ret);
 }
 
-/* Reads and writes of at most this much over memory BIOs keep the GIL. */
+/* Reads and writes of at most this much over memory BIOs keep the GIL;
+   up to the second limit when no other Python thread could use it. */
 #define IO_KEEP_GIL_MAX 4096
+#define IO_KEEP_GIL_ALONE_MAX 65536
+
+/* Whether the calling thread (holding the GIL) is the only Python thread of
+   the only interpreter: then nothing is waiting to run while it computes.
+   A thread made later appears in the list before it can want the GIL, and
+   the answer only ever decides how soon the GIL is given up, never whether
+   it is. */
+static inline int
+sole_python_thread(void)
+{
+    PyThreadState *ts = PyThreadState_Get();
+    PyInterpreterState *interp = PyThreadState_GetInterpreter(ts);
+    return PyInterpreterState_Head() == interp
+           && PyInterpreterState_Next(interp) == NULL
+           && PyInterpreterState_ThreadHead(interp) == ts
+           && PyThreadState_Next(ts) == NULL;
+}
 
 /*
  * One SSL_* call with the GIL released; -1 (with RuntimeError) if another
@@ -123,7 +141,8 @@ io_call(SSL *ssl, int op, void *buf, int len, ssl_io_result *io)
  *
  * A small record over memory BIOs after the handshake can neither block
  * nor take long (about a microsecond of cipher work), less than giving the
- * GIL away and taking it back costs; such a call keeps the GIL.  Callbacks
+ * GIL away and taking it back costs; such a call keeps the GIL, and so do
+ * full-size records when no other Python thread exists to run meanwhile.  Callbacks
  * it triggers (a session ticket arriving, the info callback) find the GIL
  * held and run as they are (ossl_callback_enter).
  */
@@ -134,8 +153,10 @@ run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
         return -1;
     }
     SSL *ssl = self->ssl;
-    if (self->transport == SSL_TRANSPORT_MEMORY && len <= IO_KEEP_GIL_MAX
+    if (self->transport == SSL_TRANSPORT_MEMORY
         && (op == IO_READ || op == IO_PEEK || op == IO_WRITE)
+        && (len <= IO_KEEP_GIL_MAX
+            || (len <= IO_KEEP_GIL_ALONE_MAX && sole_python_thread()))
         && SSL_is_init_finished(ssl)) {
         io_call(ssl, op, buf, len, io);
         release(self);
