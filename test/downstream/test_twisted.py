@@ -38,6 +38,29 @@ def reactor():
     thread.join(TIMEOUT)
 
 
+@pytest.fixture(autouse=True)
+def logged_failures():
+    """Twisted logs (and swallows) exceptions raised inside its OpenSSL
+    callbacks, e.g. a Connection call that fails inside the verify callback.
+    Each test ends with no logged failure other than those it expects: it
+    removes them from the list this fixture yields."""
+    from twisted.logger import globalLogPublisher
+
+    failures = []
+
+    def observer(event):
+        if "log_failure" in event:
+            failures.append(event["log_failure"])
+
+    globalLogPublisher.addObserver(observer)
+    try:
+        yield failures
+    finally:
+        globalLogPublisher.removeObserver(observer)
+    assert not failures, "Twisted logged: " + "; ".join(
+        f"{f.type.__name__}: {f.value}" for f in failures)
+
+
 def in_reactor(reactor, f, *args):
     """Call f in the reactor thread; wait (bounded) for its Deferred."""
     def call():
@@ -207,7 +230,7 @@ def test_server_selects_alpn_protocol(reactor, pki):
         stop(reactor, port)
 
 
-def test_server_name_indication_switches_context(reactor, pki):
+def test_server_name_indication_switches_context(reactor, pki, logged_failures):
     """contextForServerName: the SNI callback hands the Connection another
     Context (get_servername, set_context); a callback that raises aborts the
     connection through get_app_data()."""
@@ -251,6 +274,10 @@ def test_server_name_indication_switches_context(reactor, pki):
     finally:
         stop(reactor, port)
     assert seen == [b"localhost", b"wrong.example", b"broken.example"]
+    # Twisted logged the lookup's exception, and nothing else.
+    assert [f.type for f in logged_failures] == [RuntimeError]
+    assert str(logged_failures[0].value) == "no context for this name"
+    logged_failures.clear()
 
 
 class Recording(Echo):
