@@ -227,10 +227,9 @@ def _instance_attributes(modname):
 
 
 # Parameters the stubs declare (pyOpenSSL 26.4 has them) that the build may
-# not take yet.  Allowed only while the built function lacks them.
-PENDING_PARAMETERS = {
-    "OpenSSL.SSL.Connection.get_client_ca_list": "as_cryptography",
-}
+# not take yet, e.g. {"OpenSSL.SSL.Connection.get_client_ca_list":
+# "as_cryptography"}.  Allowed only while the built function lacks them.
+PENDING_PARAMETERS = {}
 
 
 def pending_parameters():

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import unittest
 
 from apinames import (MODULES, ROOT, documented_names, documented_parameters,
@@ -19,7 +20,8 @@ class ReferenceCoverageTests(unittest.TestCase):
             with self.subTest(module=modname):
                 missing = runtime_names(modname) - documented_names(modname)
                 self.assertEqual(sorted(missing), [],
-                                 f"{modname} has names the reference does not document")
+                                 f"{modname} has names the reference does not document: "
+                                 f"add a py: directive for each to {MODULES[modname][1]}")
 
     def test_every_documented_name_is_stubbed(self):
         for modname in MODULES:
@@ -43,10 +45,10 @@ class ReferenceCoverageTests(unittest.TestCase):
                         self.assertEqual(params, stubbed[name])
             self.assertGreater(compared, 0)
 
-    def test_reference_pages_are_in_the_table_of_contents(self):
+    def test_pages_are_in_the_table_of_contents(self):
         with open(os.path.join(ROOT, "doc", "index.rst"), encoding="utf-8") as f:
             index = f.read()
-        for page in ("installation", "tutorial", "api/crypto", "api/ssl",
+        for page in ("installation", "tutorial", "cli", "api/crypto", "api/ssl",
                      "api/rand", "internals"):
             self.assertIn(page, index)
 
@@ -230,3 +232,60 @@ class TutorialTests(unittest.TestCase):
 def _reference_text(page):
     with open(os.path.join(ROOT, "doc", "api", page + ".rst"), encoding="utf-8") as f:
         return f.read()
+
+
+class CApiExampleTests(unittest.TestCase):
+    def test_internals_c_example_compiles_against_the_header(self):
+        # The C API example a reader copies from doc/internals.rst must
+        # compile with the shipped OpenSSL_capi.h, warnings as errors.
+        import sysconfig
+
+        import OpenSSL
+
+        with open(os.path.join(ROOT, "doc", "internals.rst"), encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        start = lines.index(".. code-block:: c")
+        body = []
+        for line in lines[start + 1:]:
+            if line and not line.startswith("   "):
+                break
+            body.append(line[3:])
+        code = textwrap.dedent("\n".join(body))
+        self.assertIn("PyCapsule_Import(OSSL_CRYPTO_CAPI_NAME", code)
+        # The example's functions are static and unused in a lone file.
+        code += ("\nvoid *example_uses[] = {(void *)load_api, (void *)wrap_certificate,"
+                 " (void *)pump};\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "example.c")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(code)
+            result = subprocess.run(
+                ["gcc", "-std=gnu11", "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
+                 "-I", OpenSSL.get_include(), "-I", sysconfig.get_paths()["include"],
+                 path],
+                capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+
+class CommandLinePageTests(unittest.TestCase):
+    def commands(self):
+        with open(os.path.join(ROOT, "doc", "cli.rst"), encoding="utf-8") as f:
+            text = f.read()
+        # Literal blocks: "::" then indented lines; "\\" continues a line.
+        found = re.findall(r"::\n\n((?:    .*\n?)+)", text)
+        return [" ".join(block.replace("\\\n", " ").split()) for block in found]
+
+    def test_certgen_and_verify_examples_run_as_printed(self):
+        commands = {c.split()[3]: c for c in self.commands()
+                    if c.startswith("python -m OpenSSL ")}
+        env = dict(os.environ)
+        if env.get("OSSL_TEST_INSTALLED") != "1":
+            env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in [env.get("PYTHONPATH")] if p])
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in ("certgen", "verify"):
+                argv = [sys.executable] + commands[name].split()[1:]
+                result = subprocess.run(argv, cwd=tmp, capture_output=True, text=True,
+                                        timeout=120, env=env)
+                self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+            self.assertIn(": OK", result.stdout)
+            self.assertTrue(os.path.isfile(os.path.join(tmp, "certs", "localhost.p12")))
