@@ -140,3 +140,17 @@ def test_callback_cannot_reenter_a_small_recv(contexts):
     pump(client, server)
     assert client.recv(100) == b"hello"
     assert errors and "in use" in str(errors[0])
+
+
+def test_bio_read_into_arguments(pair):
+    client, _ = pair
+    with pytest.raises(TypeError, match="1 or 2 arguments"):
+        client.bio_read_into()
+    with pytest.raises(TypeError, match="1 or 2 arguments"):
+        client.bio_read_into(bytearray(4), 4, 4)
+    with pytest.raises(TypeError, match="buffer must be a writable"):
+        client.bio_read_into(b"ro")
+    client.send(b"data")
+    buf = bytearray(100)
+    n = client.bio_read_into(buf, 50)
+    assert 4 < n <= 50

@@ -676,11 +676,23 @@ PyDoc_STRVAR(connection_bio_read_into_doc,
 "bytes were written.  Raises WantReadError when there is nothing.");
 
 static PyObject *
-connection_bio_read_into(ConnectionObject *self, PyObject *args)
+connection_bio_read_into(ConnectionObject *self, PyObject *const *args,
+                         Py_ssize_t nargs)
 {
+    if (nargs < 1 || nargs > 2) {
+        PyErr_Format(PyExc_TypeError,
+                     "bio_read_into() takes 1 or 2 arguments (%zd given)",
+                     nargs);
+        return NULL;
+    }
     Py_buffer view;
-    PyObject *nbytes_obj = Py_None;
-    if (!PyArg_ParseTuple(args, "w*|O:bio_read_into", &view, &nbytes_obj)) {
+    PyObject *nbytes_obj = nargs > 1 ? args[1] : Py_None;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_WRITABLE) < 0) {
+        /* bytes raise BufferError here: name the argument instead. */
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "buffer must be a writable bytes-like object, not %.100s",
+                     Py_TYPE(args[0])->tp_name);
         return NULL;
     }
     PyObject *result = NULL;
@@ -724,7 +736,9 @@ connection_bio_read_into(ConnectionObject *self, PyObject *args)
         result = PyLong_FromLong(0);
         goto done;
     }
-    ERR_clear_error();
+    if (ERR_peek_error() != 0) {
+        ERR_clear_error();
+    }
     /* A memory BIO copy: quick, so the GIL stays. */
     int got = BIO_read(self->from_ssl, view.buf, (int)n);
     if (got <= 0) {
@@ -751,7 +765,7 @@ static PyMethodDef fileio_connection_methods[] = {
     METH(readline, METH_VARARGS),
     METH(readlines, METH_VARARGS),
     METH(writelines, METH_O),
-    METH(bio_read_into, METH_VARARGS),
+    METH(bio_read_into, METH_FASTCALL),
     {NULL, NULL, 0, NULL},
 };
 
