@@ -256,8 +256,7 @@ class TLSThreadTests(unittest.TestCase):
             a, b = socket.socketpair()
             a.setblocking(False)
             b.setblocking(False)
-            self.addCleanup(a.close)
-            self.addCleanup(b.close)
+            self.sockets[tag] = (a, b)
             client = SSL.Connection(self.client_ctx, a)
             server = SSL.Connection(self.server_ctx, b)
         else:
@@ -293,6 +292,31 @@ class TLSThreadTests(unittest.TestCase):
     def test_handshakes_from_8_threads_with_raising_callbacks(self):
         SSL = self.SSL
         rounds = max(ROUNDS // 4, 3)
+        self.sockets = {}
+
+        def one_round(index, n, client, server, mode):
+            try:
+                self.run_handshake(client, server, mode)
+            except self.Tagged as exc:
+                self.assertEqual(exc.args[0], (index, n))
+                return "raised"
+            self.assertEqual(client.get_alpn_proto_negotiated(), b"http/1.1")
+            client.sendall(b"%d:%d" % (index, n))
+            if mode == "memory":
+                self.peers.pump(client, server)
+            for _ in range(200):
+                try:
+                    got = server.recv(100)
+                    break
+                except SSL.WantReadError:
+                    if mode == "socket":
+                        select.select([server.fileno()], [], [], 0.05)
+            self.assertEqual(got, b"%d:%d" % (index, n))
+            # the shared store verifies as well, from every thread
+            ctx = crypto.X509StoreContext(self.store, self.chain.leaf.cert,
+                                          chain=[self.chain.intermediate.cert])
+            ctx.verify_certificate()
+            return "ok"
 
         def work(index):
             outcomes = []
@@ -300,32 +324,10 @@ class TLSThreadTests(unittest.TestCase):
                 mode = ("memory", "socket", "object")[(index + n) % 3]
                 client, server, mode = self.pair(index, n, mode)
                 try:
-                    self.run_handshake(client, server, mode)
-                except self.Tagged as exc:
-                    self.assertEqual(exc.args[0], (index, n))
-                    outcomes.append("raised")
-                    continue
-                except SSL.Error:
-                    # the server side of a handshake the client broke off
-                    outcomes.append("refused")
-                    continue
-                self.assertEqual(client.get_alpn_proto_negotiated(), b"http/1.1")
-                client.sendall(b"%d:%d" % (index, n))
-                if mode == "memory":
-                    self.peers.pump(client, server)
-                for _ in range(200):
-                    try:
-                        got = server.recv(100)
-                        break
-                    except SSL.WantReadError:
-                        if mode == "socket":
-                            select.select([server.fileno()], [], [], 0.05)
-                self.assertEqual(got, b"%d:%d" % (index, n))
-                # the shared store verifies as well, from every thread
-                ctx = crypto.X509StoreContext(self.store, self.chain.leaf.cert,
-                                              chain=[self.chain.intermediate.cert])
-                ctx.verify_certificate()
-                outcomes.append("ok")
+                    outcomes.append(one_round(index, n, client, server, mode))
+                finally:
+                    for sock in self.sockets.pop((index, n), ()):
+                        sock.close()
             return outcomes
 
         results = run_threads(work)
