@@ -20,9 +20,11 @@ $(VENV)/.ready:
 venv: $(VENV)/.ready
 
 # A sanitizer build leaves a marker; the next normal build starts clean.
+# No -j: the three extensions compile OpenSSL/_common/*.c into the same object
+# files, and building them in parallel races on those files.
 build: venv
 	@if [ -f build/.asan ]; then rm -rf build; fi
-	$(BUILD_FLAGS) $(PY) setup.py -q build_ext --inplace -j 2
+	$(BUILD_FLAGS) $(PY) setup.py -q build_ext --inplace
 
 test: build
 	$(PY) -m pytest -q -p no:cacheprovider test
@@ -34,7 +36,7 @@ demo: venv
 
 asan: venv
 	rm -rf build && mkdir -p build && touch build/.asan
-	$(BUILD_FLAGS) OSSL_SANITIZE=1 $(PY) setup.py -q build_ext --inplace -j 2 --force
+	$(BUILD_FLAGS) OSSL_SANITIZE=1 $(PY) setup.py -q build_ext --inplace --force
 	LD_PRELOAD="$(ASAN_LIB) $(UBSAN_LIB)" \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -98,3 +100,65 @@ valgrind: build
 	  --log-file=build/valgrind.log \
 	  $(PY) tools/leakcheck.py -n $(VALGRIND_N) --no-bound
 	$(PY) tools/valgrind_report.py build/valgrind.log
+# Documentation: Sphinx in its own venv; warnings (and broken references) are
+# errors.  Sphinx and mypy are pinned: a new release may add warnings or checks.
+DOCS_VENV ?= .docs-venv
+DOCS_PY := $(abspath $(DOCS_VENV))/bin/python
+
+$(DOCS_VENV)/.ready:
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_PY) -m pip install -q --upgrade pip
+	$(DOCS_PY) -m pip install -q "sphinx==9.0.4"
+	touch $@
+
+docs: $(DOCS_VENV)/.ready
+	$(DOCS_PY) -m sphinx -W --keep-going -n -q -b html doc doc/_build/html
+	@echo "docs: doc/_build/html/index.html"
+
+# Type stubs against the in-place build.  Names the stubs declare but the build
+# does not have yet are listed by test/apinames.py and allowed for this run
+# only (STRICT=1 allows none); test/stubtest-allowlist.txt holds the justified
+# exceptions.  Then mypy reads the tutorial's code with the stubs.
+STUBTEST_VENV ?= .stubtest-venv
+STUBTEST_PY := $(abspath $(STUBTEST_VENV))/bin/python
+
+$(STUBTEST_VENV)/.ready:
+	$(PY) -m venv $(STUBTEST_VENV)
+	$(STUBTEST_PY) -m pip install -q --upgrade pip
+	$(STUBTEST_PY) -m pip install -q "mypy==2.4.1" cryptography "typing_extensions>=4.15"
+	touch $@
+
+.PHONY: docs stubtest
+stubtest: build $(STUBTEST_VENV)/.ready
+	$(PY) test/apinames.py --pending > build/stubtest-pending.txt
+	@echo "stubtest: $$(grep -c . build/stubtest-pending.txt || true) stubbed names not built yet (build/stubtest-pending.txt)"
+	PYTHONPATH=$(CURDIR) $(STUBTEST_PY) -m mypy.stubtest OpenSSL \
+	    --allowlist test/stubtest-allowlist.txt \
+	    $(if $(STRICT),,--allowlist build/stubtest-pending.txt)
+	@# The tutorial's code must type-check against the stubs as printed.
+	rm -rf build/tutorial && $(PY) test/apinames.py --tutorial build/tutorial
+	cd build/tutorial && MYPYPATH=$(CURDIR) $(STUBTEST_PY) -m mypy \
+	    --no-incremental --check-untyped-defs tutorial_*.py
+# The real Twisted, urllib3, service_identity and certbot from PyPI, run
+# unchanged against this package in their own venv (.venv-downstream);
+# DOWNSTREAM_AGAINST=pyopenssl runs the same tests against pyOpenSSL.
+.PHONY: downstream
+downstream:
+	PYTHON=$(PYTHON) tools/downstream.sh
+# Benchmarks (bench/README.md): C, our in-place build, pyOpenSSL from PyPI in its
+# own venv (a separate process), Debian's pyOpenSSL and the stdlib ssl module.
+BENCH_PYO := bench/.venv-pyopenssl
+.PHONY: bench-quick
+
+$(BENCH_PYO)/.ready:
+	$(PYTHON) -m venv $(BENCH_PYO)
+	$(BENCH_PYO)/bin/pip install -q --upgrade pyOpenSSL
+	touch $@
+
+bench: build $(BENCH_PYO)/.ready
+	$(PY) bench/run.py --results bench/RESULTS.md --command "make bench"
+
+# A few seconds per workload: checks that every workload still runs and checks itself.
+bench-quick: build
+	$(MAKE) $(BENCH_PYO)/.ready || echo "bench-quick: no pyOpenSSL from PyPI, its column is left out"
+	$(PY) bench/run.py --quick

@@ -131,16 +131,19 @@ class ServeConnectTests(unittest.TestCase):
             port = probe.getsockname()[1]
         server = subprocess.Popen(
             [sys.executable, "-m", "OpenSSL", "serve", "--port", str(port),
-             "--count", "1"], env=ENV, stdout=subprocess.PIPE,
+             "--count", "1", "--alpn", "http/1.1,h2"], env=ENV, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         try:
             line = server.stdout.readline()
             while line and "listening" not in line:
                 line = server.stdout.readline()
             self.assertIn("listening", line)
-            done = cli("connect", f"127.0.0.1:{port}", "--insecure", timeout=30)
+            done = cli("connect", f"127.0.0.1:{port}", "--insecure",
+                       "--alpn", "h2,http/1.1", timeout=30)
             self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
             self.assertIn("protocol: TLSv1.3", done.stdout)
+            # the server's preference wins over the client's order
+            self.assertIn("alpn:     http/1.1", done.stdout)
             self.assertIn("CN=localhost", done.stdout)
             # the certificate is self-signed and not in the system store
             self.assertIn("verification: FAILED", done.stdout)

@@ -464,6 +464,50 @@ def test_session_is_available_after_the_handshake(pki_main):
     assert isinstance(session, SSL.Session)
 
 
+@pytest.mark.parametrize("version,name", VERSIONS)
+def test_verified_chain_of_a_resumed_session(pki_main, version, name):
+    calls = []
+    cctx = client_context(pki_main, version=version,
+                          callback=lambda *a: calls.append(a[3]) or a[4])
+    sctx = server_context(pki_main)
+    sctx.set_session_id(b"chain capture")
+    first, server = memory_pair(cctx, sctx)
+    handshake_memory(first, server)
+    # TLS 1.3 sends the resumable session (a ticket) after the handshake.
+    server.send(b"x")
+    pump(first, server)
+    assert first.recv(1) == b"x"
+    session = first.get_session()
+    verified = [cn(c) for c in first.get_verified_chain()]
+    assert calls == [2, 1, 0]
+
+    second, server = memory_pair(cctx, sctx)
+    second.set_session(session)
+    handshake_memory(second, server)
+    assert calls == [2, 1, 0]       # resumed: nothing verified again
+    assert [cn(c) for c in second.get_verified_chain()] == verified
+    assert [cn(c) for c in second.get_peer_cert_chain()] == [
+        "localhost", "Test Intermediate CA"]
+    del first, session
+    gc.collect()
+    assert [cn(c) for c in second.get_verified_chain()] == verified
+
+
+def test_info_callback_of_the_connection_then_back_to_the_context(pki_main):
+    from_context = []
+    from_connection = []
+    cctx = client_context(pki_main)
+    cctx.set_info_callback(lambda conn, where, ret: from_context.append(where))
+    client, server = memory_pair(cctx, server_context(pki_main))
+    client.set_info_callback(
+        lambda conn, where, ret: from_connection.append(where))
+    handshake_memory(client, server)
+    assert from_connection and not from_context
+    client.set_info_callback(None)
+    client.shutdown()
+    assert from_context
+
+
 def test_renegotiation_in_tls12(pki_main):
     # OpenSSL 3 servers refuse client-initiated renegotiation by default;
     # the server asks for it instead.

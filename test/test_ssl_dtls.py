@@ -2,7 +2,6 @@
 Python-object datagram transport, and UDP against openssl."""
 import collections
 import socket
-import subprocess
 import time
 
 import pytest
@@ -11,6 +10,7 @@ from OpenSSL import SSL
 
 from tlsutil import (
     TIMEOUT, DatagramStream, OpenSSLServer, Thread, bounded, client_context,
+    kill_group, popen,
     exchange, handshake, pki_paths, server_context)
 
 COOKIE = b"0123456789abcdef"
@@ -281,11 +281,8 @@ class TestUDP:
 
         thread = Thread(serve)
         thread.start()
-        proc = subprocess.Popen(
-            ["timeout", "20", "openssl", "s_client", "-dtls", "-connect",
-             f"127.0.0.1:{port}", "-CAfile", pki_paths()["ca"]],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT)
+        proc = popen(["openssl", "s_client", "-dtls", "-connect",
+                      f"127.0.0.1:{port}", "-CAfile", pki_paths()["ca"]])
         try:
             out = b""
             for line in proc.stdout:
@@ -301,10 +298,7 @@ class TestUDP:
             else:
                 raise AssertionError("s_client never got the reply")
         finally:
-            proc.kill()
-            proc.wait()
-            proc.stdout.close()
-            proc.stdin.close()
+            kill_group(proc)
             sock.close()
         # Checked by DTLSv1_listen (and again if s_client resent its hello).
         assert cookies and set(cookies) == {COOKIE}

@@ -1,6 +1,7 @@
 """Session resumption: Session objects, get/set_session, session_reused()
 and the new-session callback, with TLS 1.2 session ids and TLS 1.3 tickets."""
 import os
+import subprocess
 import tempfile
 
 import pytest
@@ -76,6 +77,39 @@ class TestResumption:
         client, server = connect_once(cctx, sctx)
         assert not client.session_reused()
         assert not server.session_reused()
+
+    def test_tls12_session_id_from_the_server_cache(self):
+        # No tickets: the server finds the session by its id in its cache.
+        cctx, sctx = contexts(SSL.TLS1_2_VERSION)
+        sctx.set_options(SSL.OP_NO_TICKET)
+        first, _ = connect_once(cctx, sctx)
+        session = first.get_session()
+        assert len(session.get_id()) == 32
+        second, server = connect_once(cctx, sctx, session)
+        assert second.session_reused() and server.session_reused()
+        assert server.get_session().get_id() == session.get_id()
+
+    def test_openssl_client_resumes_by_session_id(self, tmp_path):
+        cctx, sctx = contexts(None)
+        sctx.set_options(SSL.OP_NO_TICKET)
+
+        def handler(conn):
+            conn.do_handshake()
+            conn.sendall(b"hello\n")
+            conn.recv(100)
+            reused = conn.session_reused()
+            conn.shutdown()
+            return reused
+
+        path = str(tmp_path / "session.pem")
+        outs = []
+        for args in (["-sess_out", path], ["-sess_in", path]):
+            port, thread = serve_once(sctx, handler)
+            outs.append(s_client(port, "-tls1_2", "-no_ticket", *args,
+                                 stdin=b"bye\n", wait_for=b"hello"))
+            assert thread.join() is (args[0] == "-sess_in")
+        assert "New, TLSv1.2" in outs[0]
+        assert "Reused, TLSv1.2" in outs[1]
 
     def test_tickets_off_and_no_cache_means_no_resumption(self):
         cctx, sctx = contexts(SSL.TLS1_2_VERSION)
@@ -166,6 +200,21 @@ class TestSessionCallback:
         second, _ = connect_once(cctx, sctx, seen[-1])
         assert second.session_reused()
 
+    def test_callback_of_the_first_context_after_a_switch(self):
+        # The session cache, and its callback, stay with the Context the
+        # Connection was made with when SNI switches to another.
+        cctx, sctx = contexts(SSL.TLS1_2_VERSION)
+        sctx.set_options(SSL.OP_NO_TICKET)
+        other = server_context()
+        sctx.set_tlsext_servername_callback(lambda conn: conn.set_context(other))
+        seen = []
+        sctx.set_session_callback(lambda conn, session: seen.append(conn))
+        client, server = memory_pair(cctx, sctx)
+        client.set_tlsext_host_name(b"switch.test")
+        handshake(client, server)
+        assert server.get_context() is other
+        assert seen == [server]
+
     def test_server_side_callback(self):
         # A server's session cache (TLS 1.2 without tickets) stores ids.
         cctx, sctx = contexts(SSL.TLS1_2_VERSION)
@@ -196,3 +245,65 @@ class TestSessionCallback:
     def test_callback_not_callable(self):
         with pytest.raises(TypeError):
             client_context().set_session_callback(42)
+
+
+class TestSessionSerialisation:
+    """Sessions leave the process (an external cache) and come back."""
+
+    @pytest.mark.parametrize("version", VERSIONS)
+    def test_der_round_trip_resumes(self, version):
+        cctx, sctx = contexts(version)
+        first, _ = connect_once(cctx, sctx)
+        session = first.get_session()
+        assert session.is_resumable()
+        assert session.get_protocol_version() == version
+        der = session.to_der()
+        restored = SSL.Session.from_der(der)
+        assert restored.get_id() == session.get_id()
+        assert restored.to_der() == der
+        second, _ = connect_once(cctx, sctx, restored)
+        assert second.session_reused()
+
+    def test_openssl_reads_our_session(self, tmp_path):
+        cctx, sctx = contexts(SSL.TLS1_3_VERSION)
+        first, _ = connect_once(cctx, sctx)
+        path = tmp_path / "session.der"
+        path.write_bytes(first.get_session().to_der())
+        out = subprocess.run(
+            ["openssl", "sess_id", "-inform", "DER", "-in", str(path),
+             "-text", "-noout"], check=True, capture_output=True,
+            timeout=30).stdout.decode()
+        assert "Protocol  : TLSv1.3" in out
+
+    def test_session_from_openssl_client_resumes_ours(self, tmp_path):
+        cctx, sctx = contexts(None)
+
+        def handler(conn):
+            conn.do_handshake()
+            conn.sendall(b"hello\n")
+            conn.recv(100)
+            conn.shutdown()
+
+        pem = str(tmp_path / "session.pem")
+        port, thread = serve_once(sctx, handler)
+        s_client(port, "-sess_out", pem, stdin=b"bye\n", wait_for=b"hello")
+        thread.join()
+        der = subprocess.run(
+            ["openssl", "sess_id", "-in", pem, "-outform", "DER"],
+            check=True, capture_output=True, timeout=30).stdout
+        second, _ = connect_once(cctx, sctx, SSL.Session.from_der(der))
+        assert second.session_reused()
+
+    def test_bad_der(self):
+        with pytest.raises(SSL.Error):
+            SSL.Session.from_der(b"\x30\x03not a session")
+        with pytest.raises(TypeError):
+            SSL.Session.from_der("text")
+
+    def test_empty_session(self):
+        empty = SSL.Session()
+        assert not empty.is_resumable()
+        with pytest.raises(ValueError):
+            empty.to_der()
+        with pytest.raises(ValueError):
+            empty.get_id()

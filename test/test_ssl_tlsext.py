@@ -12,6 +12,7 @@ from OpenSSL import SSL, crypto
 
 from tlsutil import (
     OpenSSLServer, SocketStream, Thread, TIMEOUT, bounded, client_context,
+    kill_group, popen,
     connect, exchange, handshake, memory_pair, pki_paths, s_client,
     serve_once, server_context, transport_pair)
 
@@ -148,6 +149,17 @@ class TestALPN:
         handshake(client, server)
         assert client.get_alpn_proto_negotiated() == b""
         assert server.get_alpn_proto_negotiated() == b""
+
+    def test_empty_selection_refuses_the_client(self):
+        # b"" is "no protocol I can speak": the handshake fails with a fatal
+        # no_application_protocol alert (Twisted relies on this).
+        sctx = server_context()
+        sctx.set_alpn_select_callback(lambda conn, protos: b"")
+        cctx = client_context()
+        cctx.set_alpn_protos([b"h2"])
+        client, server = memory_pair(cctx, sctx)
+        with pytest.raises(SSL.Error, match="no application protocol"):
+            handshake(client, server)
 
     def test_nothing_negotiated_without_alpn(self):
         client, server = memory_pair(client_context(), server_context())
@@ -560,13 +572,10 @@ class TestPostHandshakeAuth:
         port, thread = serve_once(sctx, handler)
         # Answer only once the request has come (it precedes "identify"),
         # so the certificate reaches the server before b"ok".
-        proc = subprocess.Popen(
-            ["timeout", "20", "openssl", "s_client", "-connect",
-             f"127.0.0.1:{port}", "-CAfile", paths["ca"], "-enable_pha",
-             "-cert", paths["leaf"], "-key", paths["leaf_key"],
-             "-cert_chain", paths["intermediate"]],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT)
+        proc = popen(
+            ["openssl", "s_client", "-connect", f"127.0.0.1:{port}",
+             "-CAfile", paths["ca"], "-enable_pha", "-cert", paths["leaf"],
+             "-key", paths["leaf_key"], "-cert_chain", paths["intermediate"]])
         try:
             for line in proc.stdout:
                 if line.startswith(b"identify"):
@@ -575,9 +584,7 @@ class TestPostHandshakeAuth:
             proc.stdin.close()
             cert = thread.join()
         finally:
-            proc.kill()
-            proc.wait()
-            proc.stdout.close()
+            kill_group(proc)
         assert cert.get_subject().CN == "localhost"
 
 

@@ -41,6 +41,28 @@ class TestPythonObjectTransport:
         data = bytes(range(256)) * 1024
         assert exchange(client, server, data, memory=False) == data
 
+    def test_partial_writes_and_reads(self):
+        # A transport that takes and gives a few bytes at a time.
+        class Trickle:
+            def __init__(self, endpoint):
+                self.endpoint = endpoint
+
+            def read(self, n):
+                return memoryview(self.endpoint.read(min(n, 5)))
+
+            def write(self, data):
+                return self.endpoint.write(bytes(data[:7]))
+
+        a, b = transport_pair()
+        server = SSL.Connection(server_context(), Trickle(a))
+        server.set_accept_state()
+        client = SSL.Connection(client_context(), Trickle(b))
+        client.set_connect_state()
+        handshake(client, server, memory=False)
+        data = bytes(range(256)) * 64
+        assert exchange(client, server, data, memory=False) == data
+        assert b.writes > len(data) // 7
+
     def test_empty_read_is_would_block(self):
         client, _, _, _ = pybio_pair()
         with pytest.raises(SSL.WantReadError):
@@ -364,8 +386,14 @@ class TestFileMethods:
         client, _ = socket_pair_connections()
         with pytest.raises(ValueError, match="mode"):
             client.makefile("rx")
+        with pytest.raises(ValueError, match="mode"):
+            client.makefile(mode="wq")
         with pytest.raises(ValueError):
             client.makefile("r", buffering=0)
+        with pytest.raises(ValueError, match="mode"):
+            SSL.ConnectionIO(client, mode="x")
+        with pytest.raises(TypeError):
+            SSL.ConnectionIO(object())
 
     def test_http_client_over_makefile(self):
         paths = pki_paths()

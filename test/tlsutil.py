@@ -285,6 +285,29 @@ def connect(port):
                                             timeout=TIMEOUT))
 
 
+def popen(cmd):
+    """Start cmd (under `timeout`) in a process group of its own, so that
+    kill_group() ends it and everything it started."""
+    return subprocess.Popen(["timeout", "20"] + cmd, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill_group(proc):
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+    for f in (proc.stdin, proc.stdout):
+        if f is not None:
+            try:
+                f.close()
+            except BrokenPipeError:
+                pass
+
+
 class OpenSSLServer:
     """`openssl s_server` on 127.0.0.1 with the test chain."""
 
@@ -368,8 +391,7 @@ def s_client(port, *args, stdin=b"", wait_for=None):
         proc = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, timeout=30)
         return proc.stdout.decode(errors="replace")
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = popen(cmd[2:])
     lines = []
     try:
         for line in proc.stdout:
@@ -382,10 +404,7 @@ def s_client(port, *args, stdin=b"", wait_for=None):
         lines.append(proc.stdout.read())
         proc.wait(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
+        kill_group(proc)
     return b"".join(lines).decode(errors="replace")
 
 

@@ -111,10 +111,7 @@ static PyObject *
 store_param_failed(X509StoreObject *self, const char *what)
 {
     crypto_state *st = crypto_state_of((PyObject *)self);
-    if (ERR_peek_error() == 0) {
-        return ossl_raise_msg(st->Error, "OpenSSL refused to set the %s", what);
-    }
-    return ossl_raise(st->Error);
+    return ossl_raise_or(st->Error, "OpenSSL refused to set the %s", what);
 }
 
 PyDoc_STRVAR(store_add_cert_doc,
@@ -310,12 +307,7 @@ store_load_locations(X509StoreObject *self, PyObject *args, PyObject *kwds)
     }
     OSSL_ALLOW_THREADS_END;
     if (!ok) {
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "no certificates could be loaded");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "no certificates could be loaded");
         goto done;
     }
     result = Py_NewRef(Py_None);

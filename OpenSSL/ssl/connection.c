@@ -15,8 +15,9 @@
 
 #define CONN_STATE(self) ssl_state_of((PyObject *)(self))
 
-/* recv() never allocates more than this: OpenSSL hands out at most one
-   record (16 KiB) per read, so a bigger buffer would only be shrunk. */
+/* recv() allocates at most this much.  Like socket.recv it may return
+   less than asked, and one SSL_read gives at most a record or two (16 KiB
+   each), so recv(2**30) need not allocate a gigabyte to be shrunk. */
 #define RECV_MAX_ALLOC (1 << 20)
 
 PyObject *
@@ -161,6 +162,9 @@ connection_make(ssl_state *st, PyTypeObject *type, PyObject *context,
        when more data is waiting; retry inside OpenSSL instead. */
     SSL_set_mode(ssl, SSL_MODE_AUTO_RETRY);
     SSL_set_ex_data(ssl, ssl_connection_index, self);
+    /* Always ours: it remembers verified chains and finds the Python info
+       callback of the Connection or its Context at call time. */
+    SSL_set_info_callback(ssl, ssl_info_trampoline);
     if (ssl_context_pin(ctx, ssl) < 0
         || ssl_transport_attach(st, self, transport) < 0) {
         Py_DECREF(self);
@@ -472,11 +476,9 @@ connection_set_info_callback(ConnectionObject *self, PyObject *arg)
                      Py_TYPE(arg)->tp_name);
         return NULL;
     }
+    /* None falls back to the Context's callback (the trampoline looks). */
     Py_XSETREF(self->cb.slot[SSL_SLOT_INFO],
                arg == Py_None ? NULL : Py_NewRef(arg));
-    /* With NULL here OpenSSL falls back to the Context's callback. */
-    SSL_set_info_callback(self->ssl,
-                          arg == Py_None ? NULL : ssl_info_trampoline);
     Py_RETURN_NONE;
 }
 
@@ -1242,7 +1244,8 @@ PyDoc_STRVAR(connection_get_verified_chain_doc,
 "get_verified_chain($self, *, as_cryptography=False)\n--\n\n"
 "The chain OpenSSL built from the peer's certificate to a trusted root,\n"
 "peer first, or None.  With VERIFY_NONE it is the chain as far as it\n"
-"could be built.");
+"could be built; on a client that resumed a session, the chain verified\n"
+"when the session was made.");
 
 static PyObject *
 connection_get_verified_chain(ConnectionObject *self, PyObject *args,
@@ -1254,6 +1257,10 @@ connection_get_verified_chain(ConnectionObject *self, PyObject *args,
         return NULL;
     }
     STACK_OF(X509) *chain = SSL_get0_verified_chain(self->ssl);
+    if (chain == NULL) {
+        /* A resumed session: the chain its full handshake verified. */
+        chain = ssl_session_verified_chain(self->ssl);
+    }
     if (chain == NULL) {
         Py_RETURN_NONE;
     }

@@ -523,9 +523,10 @@ context_load_verify_locations(ContextObject *self, PyObject *args,
     }
     int ok;
     if (cafile.data == NULL && capath.data == NULL) {
+        /* SSL.Error as in pyOpenSSL: urllib3 catches exactly that here. */
         ok = 0;
-        PyErr_SetString(PyExc_ValueError,
-                        "cafile and capath cannot both be None");
+        ossl_raise_msg(CONTEXT_STATE(self)->Error,
+                       "cafile and capath cannot both be None");
     }
     else {
         ok = SSL_CTX_load_verify_locations(self->ctx, cafile.data, capath.data);

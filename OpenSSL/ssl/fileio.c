@@ -123,8 +123,7 @@ connectionio_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (strcmp(mode, "r") != 0 && strcmp(mode, "w") != 0
         && strcmp(mode, "rw") != 0) {
         PyErr_Format(PyExc_ValueError,
-                     "mode must be 'r', 'w' or 'rw', not %R",
-                     PyTuple_GET_ITEM(args, 1));
+                     "mode must be 'r', 'w' or 'rw', not '%.20s'", mode);
         return NULL;
     }
     ConnectionIOObject *self = (ConnectionIOObject *)type->tp_alloc(type, 0);
@@ -399,9 +398,7 @@ connection_makefile(PyObject *self, PyObject *args, PyObject *kwds)
         }
         else {
             PyErr_Format(PyExc_ValueError,
-                         "invalid mode %R (only r, w, b allowed)",
-                         PyTuple_Size(args) > 0 ? PyTuple_GET_ITEM(args, 0)
-                                                : Py_None);
+                         "invalid mode '%.20s' (only r, w, b allowed)", mode);
             return NULL;
         }
     }

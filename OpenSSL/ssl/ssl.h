@@ -180,6 +180,10 @@ OSSL_HIDDEN PyObject *ssl_session_wrap(ssl_state *st, SSL_SESSION *session);
 OSSL_HIDDEN int ssl_callbacks_init(void);
 extern int ssl_connection_index;
 extern int ssl_context_index;
+extern int ssl_session_chain_index;
+/* The verified chain a client remembered on a session it resumed now
+   (borrowed), or NULL. */
+OSSL_HIDDEN STACK_OF(X509) *ssl_session_verified_chain(const SSL *ssl);
 
 OSSL_HIDDEN int ssl_verify_trampoline(int preverify_ok, X509_STORE_CTX *store);
 OSSL_HIDDEN void ssl_info_trampoline(const SSL *ssl, int where, int ret);

@@ -199,8 +199,15 @@ alpn_select_trampoline(SSL *ssl, const unsigned char **out,
         ossl_stash_exception(&conn->callback_error);
         goto done;
     }
-    if (r == none || (PyBytes_Check(r) && PyBytes_GET_SIZE(r) == 0)) {
+    if (r == none) {
         result = SSL_TLSEXT_ERR_NOACK;
+        Py_DECREF(r);
+    }
+    else if (PyBytes_Check(r) && PyBytes_GET_SIZE(r) == 0) {
+        /* Selecting nothing refuses the client (Twisted returns b"" when no
+           protocol overlaps, to fail the handshake): a fatal
+           no_application_protocol alert. */
+        result = SSL_TLSEXT_ERR_ALERT_FATAL;
         Py_DECREF(r);
     }
     else if (!PyBytes_Check(r) || PyBytes_GET_SIZE(r) > 255) {
@@ -519,7 +526,12 @@ new_session_trampoline(SSL *ssl, SSL_SESSION *session)
     }
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_SESSION);
+    /* OpenSSL calls the session cache's Context (the one the Connection
+       was made with), even after set_context() switched to another. */
+    ContextObject *owner = conn->session_context != NULL
+        ? conn->session_context : conn->context;
+    PyObject *callback = conn->callback_error == NULL && owner != NULL
+        ? Py_XNewRef(owner->cb.slot[SSL_SLOT_SESSION]) : NULL;
     if (callback != NULL) {
         ssl_state *st = ssl_state_of((PyObject *)conn);
         PyObject *pysession = st != NULL ? ssl_session_wrap(st, session)
