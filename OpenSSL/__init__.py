@@ -19,6 +19,6 @@ __all__ = [
 ]
 
 
-def get_include():
+def get_include() -> str:
     """Return the directory holding ``OpenSSL_capi.h``, for C extensions."""
     return _os.path.join(_os.path.dirname(__file__), "include")

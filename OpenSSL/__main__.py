@@ -406,6 +406,17 @@ def cmd_serve(args):
             raise CommandError("--client-auth needs --cafile")
         ctx.load_verify_locations(args.cafile)
         ctx.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT)
+    if args.alpn:
+        ours = [p.encode() for p in args.alpn.split(",")]
+
+        def select(conn, offered):
+            # the server's preference order; no overlap refuses the handshake
+            for proto in ours:
+                if proto in offered:
+                    return proto
+            return SSL.NO_OVERLAPPING_PROTOCOLS
+
+        ctx.set_alpn_select_callback(select)
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
@@ -424,8 +435,10 @@ def cmd_serve(args):
             conn.do_handshake()
             peer = conn.get_peer_certificate()
             who = _describe(peer) if peer is not None else "no client certificate"
+            alpn = conn.get_alpn_proto_negotiated()
+            alpn = f" alpn={alpn.decode()}" if alpn else ""
             print(f"{addr[0]}:{addr[1]} {conn.get_protocol_version_name()} "
-                  f"{conn.get_cipher_name()} {who}", flush=True)
+                  f"{conn.get_cipher_name()}{alpn} {who}", flush=True)
             while True:
                 data = conn.recv(16384)
                 conn.sendall(data)
@@ -556,6 +569,7 @@ def build_parser():
     p.add_argument("--cert", help="PEM certificate chain file")
     p.add_argument("--key", help="PEM private key file (default: in --cert)")
     p.add_argument("--client-auth", action="store_true", help="require a client certificate")
+    p.add_argument("--alpn", help="comma-separated ALPN protocols to accept, in order of preference")
     p.add_argument("--cafile", help="CA file for client certificates")
     p.add_argument("--count", type=int, default=0,
                    help="exit after this many connections (default: run until ^C)")

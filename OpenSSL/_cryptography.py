@@ -4,16 +4,25 @@ Called from the C modules; each conversion is a DER round trip, so
 ``cryptography`` is needed only when one of them is used.
 """
 
+import importlib
+
 from OpenSSL import crypto
 
 
-def _serialization():
+def _needs(module):
     try:
-        from cryptography.hazmat.primitives import serialization
+        return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError(
             "this conversion needs the 'cryptography' package") from exc
-    return serialization
+
+
+def _serialization():
+    return _needs("cryptography.hazmat.primitives.serialization")
+
+
+def _x509():
+    return _needs("cryptography.x509")
 
 
 def pkey_to_cryptography(pkey):
@@ -39,54 +48,33 @@ def pkey_from_cryptography(key):
                     f"not {type(key).__name__}")
 
 
-def _x509():
-    try:
-        from cryptography import x509
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
-            "this conversion needs the 'cryptography' package") from exc
-    return x509
+def _der_bridge(dump, load, der_loader, class_name, argname):
+    """to_cryptography/from_cryptography for a type that dump(FILETYPE_ASN1)
+    writes, load(FILETYPE_ASN1) reads, cryptography.x509.<der_loader> reads
+    and cryptography.x509.<class_name> writes with public_bytes()."""
+
+    def to_cryptography(obj):
+        der = dump(crypto.FILETYPE_ASN1, obj)
+        return getattr(_x509(), der_loader)(der)
+
+    def from_cryptography(obj):
+        if not isinstance(obj, getattr(_x509(), class_name)):
+            raise TypeError(f"{argname} must be a cryptography.x509.{class_name}, "
+                            f"not {type(obj).__name__}")
+        der = obj.public_bytes(_serialization().Encoding.DER)
+        return load(crypto.FILETYPE_ASN1, der)
+
+    return to_cryptography, from_cryptography
 
 
-def x509_to_cryptography(cert):
-    der = crypto.dump_certificate(crypto.FILETYPE_ASN1, cert)
-    return _x509().load_der_x509_certificate(der)
+x509_to_cryptography, x509_from_cryptography = _der_bridge(
+    crypto.dump_certificate, crypto.load_certificate,
+    "load_der_x509_certificate", "Certificate", "crypto_cert")
 
+req_to_cryptography, req_from_cryptography = _der_bridge(
+    crypto.dump_certificate_request, crypto.load_certificate_request,
+    "load_der_x509_csr", "CertificateSigningRequest", "crypto_req")
 
-def x509_from_cryptography(crypto_cert):
-    x509 = _x509()
-    if not isinstance(crypto_cert, x509.Certificate):
-        raise TypeError("crypto_cert must be a cryptography.x509.Certificate, "
-                        f"not {type(crypto_cert).__name__}")
-    der = crypto_cert.public_bytes(_serialization().Encoding.DER)
-    return crypto.load_certificate(crypto.FILETYPE_ASN1, der)
-
-
-def req_to_cryptography(req):
-    der = crypto.dump_certificate_request(crypto.FILETYPE_ASN1, req)
-    return _x509().load_der_x509_csr(der)
-
-
-def req_from_cryptography(crypto_req):
-    x509 = _x509()
-    if not isinstance(crypto_req, x509.CertificateSigningRequest):
-        raise TypeError("crypto_req must be a "
-                        "cryptography.x509.CertificateSigningRequest, "
-                        f"not {type(crypto_req).__name__}")
-    der = crypto_req.public_bytes(_serialization().Encoding.DER)
-    return crypto.load_certificate_request(crypto.FILETYPE_ASN1, der)
-
-
-def crl_to_cryptography(crl):
-    der = crypto.dump_crl(crypto.FILETYPE_ASN1, crl)
-    return _x509().load_der_x509_crl(der)
-
-
-def crl_from_cryptography(crypto_crl):
-    x509 = _x509()
-    if not isinstance(crypto_crl, x509.CertificateRevocationList):
-        raise TypeError("crypto_crl must be a "
-                        "cryptography.x509.CertificateRevocationList, "
-                        f"not {type(crypto_crl).__name__}")
-    der = crypto_crl.public_bytes(_serialization().Encoding.DER)
-    return crypto.load_crl(crypto.FILETYPE_ASN1, der)
+crl_to_cryptography, crl_from_cryptography = _der_bridge(
+    crypto.dump_crl, crypto.load_crl,
+    "load_der_x509_crl", "CertificateRevocationList", "crypto_crl")

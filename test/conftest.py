@@ -16,3 +16,10 @@ else:
     HERE = os.path.dirname(os.path.abspath(__file__))
     if HERE not in sys.path:
         sys.path.insert(0, HERE)
+
+
+def pytest_configure(config):
+    # For runs with pytest-run-parallel (every test in several threads at
+    # once): tests that need the main thread (signals) say so.
+    config.addinivalue_line(
+        "markers", "thread_unsafe: the test must run in one thread only")

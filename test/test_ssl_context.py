@@ -84,6 +84,20 @@ def test_constants_have_openssl_values():
     assert SSL.X509 is crypto.X509 and SSL.PKey is crypto.PKey
 
 
+def test_c_api_capsule():
+    import ctypes
+    api = ctypes.pythonapi
+    api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+    api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    api.PyCapsule_IsValid.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    assert api.PyCapsule_IsValid(SSL._C_API, b"OpenSSL.SSL._C_API")
+    pointer = api.PyCapsule_GetPointer(SSL._C_API, b"OpenSSL.SSL._C_API")
+    version, size = (ctypes.c_uint * 2).from_address(pointer)
+    assert version >= 1
+    assert size >= 2 * ctypes.sizeof(ctypes.c_uint) + 6 * ctypes.sizeof(
+        ctypes.c_void_p)
+
+
 # ---- construction ---------------------------------------------------------
 
 @pytest.mark.parametrize("method", [
@@ -229,6 +243,24 @@ def test_verify_depth_too_short_fails(main):
         connect(cctx, server_context(main))
 
 
+def test_cert_store_of_the_context_decides_trust(main):
+    made, _ = main
+    cctx = SSL.Context(SSL.TLS_METHOD)
+    cctx.set_verify(SSL.VERIFY_PEER)
+    store = cctx.get_cert_store()
+    assert isinstance(store, crypto.X509Store)
+    with pytest.raises(SSL.Error):
+        connect(cctx, server_context(main))
+    store.add_cert(made.ca.cert)
+    client, _ = connect(cctx, server_context(main))
+    assert client.get_verified_chain()[-1].get_subject().CN == "Test Root CA"
+    # The store is the Context's own: it outlives this reference to it.
+    del store
+    import gc
+    gc.collect()
+    assert cctx.get_cert_store() is not None
+
+
 def test_load_verify_locations_from_a_directory(main, tmp_path):
     _, paths = main
     made = main[0]
@@ -262,7 +294,9 @@ def test_load_verify_locations_errors(tmp_path):
     garbage.write_bytes(b"not a certificate")
     with pytest.raises(SSL.Error):
         ctx.load_verify_locations(str(garbage))
-    with pytest.raises(ValueError):
+    # SSL.Error, as pyOpenSSL raises: urllib3 turns exactly that into its
+    # "unable to load trusted certificates" error.
+    with pytest.raises(SSL.Error, match="cafile and capath cannot both be None"):
         ctx.load_verify_locations(None, None)
     with pytest.raises(TypeError, match="cafile"):
         ctx.load_verify_locations(42)
@@ -485,6 +519,19 @@ def test_client_ca_list_reaches_the_client(main, other):
         "Test Root CA", "Test Root CA"]
 
 
+def test_client_ca_list_as_cryptography_names(main):
+    x509 = pytest.importorskip("cryptography.x509")
+    made, _ = main
+    crypto_name = made.ca.cert.to_cryptography().subject
+    sctx = server_context(main)
+    sctx.set_verify(SSL.VERIFY_PEER, lambda *a: True)
+    sctx.set_client_ca_list([crypto_name])
+    client, _ = connect(client_context(main), sctx)
+    names = client.get_client_ca_list(as_cryptography=True)
+    assert names == [crypto_name]
+    assert isinstance(names[0], x509.Name)
+
+
 def test_add_client_ca_and_load_client_ca(main):
     made, paths = main
     sctx = server_context(main)
@@ -517,7 +564,7 @@ def test_session_settings():
     assert previous == SSL.SESS_CACHE_SERVER
     assert ctx.get_session_cache_mode() == SSL.SESS_CACHE_OFF
     assert ctx.get_timeout() > 0       # OpenSSL's default (7200 for TLS)
-    ctx.set_timeout(1234)
+    assert ctx.set_timeout(1234) > 0    # the previous value
     assert ctx.get_timeout() == 1234
     with pytest.raises(TypeError, match="timeout"):
         ctx.set_timeout("long")

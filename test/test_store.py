@@ -1,5 +1,6 @@
 """X509Store, X509StoreContext and X509StoreContextError: the API, its
 argument checking, and what a verification hands back."""
+import unittest
 import ctypes
 import datetime
 import gc
@@ -573,3 +574,16 @@ def test_every_method_is_documented_with_a_signature(cls):
             continue
         assert member.__doc__, f"{cls.__name__}.{name} has no docstring"
         inspect.signature(member)
+
+
+class VerifyCertErrorStringTests(unittest.TestCase):
+    def test_known_codes_match_openssl(self):
+        self.assertEqual(crypto.X509_verify_cert_error_string(0), "ok")
+        # X509_V_ERR_CERT_HAS_EXPIRED
+        self.assertEqual(crypto.X509_verify_cert_error_string(10),
+                         "certificate has expired")
+
+    def test_errnum_must_be_an_int(self):
+        with self.assertRaises(TypeError) as cm:
+            crypto.X509_verify_cert_error_string("10")
+        self.assertIn("errnum", str(cm.exception))

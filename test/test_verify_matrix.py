@@ -320,6 +320,8 @@ def test_matches_openssl_verify(p, tmp_path, name, expected, make):
     theirs = setup.verify_openssl(tmp_path)
     assert ours == theirs, f"{name}: ours {ours}, openssl verify {theirs}"
     assert (ours and ours[0]) == expected, name
+    # A store filled from the same CA file with load_locations agrees too.
+    assert setup.verify_ours(tmp_path, via_load_locations=True) == theirs
 
 
 def test_matrix_size():

@@ -28,6 +28,9 @@ OSSL_HIDDEN PyObject *ossl_raise(PyObject *exc_type);
 OSSL_HIDDEN PyObject *ossl_error_list(void);
 /* Raise exc_type(message) after discarding whatever the queue holds. */
 OSSL_HIDDEN PyObject *ossl_raise_msg(PyObject *exc_type, const char *fmt, ...);
+/* ossl_raise when the queue holds anything; exc_type(message) when OpenSSL
+   failed without saying why. */
+OSSL_HIDDEN PyObject *ossl_raise_or(PyObject *exc_type, const char *fmt, ...);
 
 /*
  * An exception raised in a callback is kept here until the outer call

@@ -44,18 +44,38 @@ ossl_raise(PyObject *exc_type)
     return NULL;
 }
 
-PyObject *
-ossl_raise_msg(PyObject *exc_type, const char *fmt, ...)
+static PyObject *
+raise_msg_v(PyObject *exc_type, const char *fmt, va_list ap)
 {
-    va_list ap;
     ERR_clear_error();
-    va_start(ap, fmt);
     PyObject *msg = PyUnicode_FromFormatV(fmt, ap);
-    va_end(ap);
     if (msg != NULL) {
         PyErr_SetObject(exc_type, msg);
         Py_DECREF(msg);
     }
+    return NULL;
+}
+
+PyObject *
+ossl_raise_msg(PyObject *exc_type, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    raise_msg_v(exc_type, fmt, ap);
+    va_end(ap);
+    return NULL;
+}
+
+PyObject *
+ossl_raise_or(PyObject *exc_type, const char *fmt, ...)
+{
+    if (ERR_peek_error() != 0) {
+        return ossl_raise(exc_type);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    raise_msg_v(exc_type, fmt, ap);
+    va_end(ap);
     return NULL;
 }
 

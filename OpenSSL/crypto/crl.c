@@ -159,14 +159,9 @@ static PyObject *
 crl_set_time(CRLObject *self, PyObject *arg, crl_time_setter set)
 {
     crypto_state *st = crypto_state_of((PyObject *)self);
-    ASN1_TIME *when = crypto_time_from_arg(st, arg, "when");
-    if (when == NULL) {
+    if (crypto_set_time(st, self->crl, (crypto_time_setter)set,
+                        crypto_time_from_arg(st, arg, "when")) < 0) {
         return NULL;
-    }
-    int ok = set(self->crl, when);
-    ASN1_TIME_free(when);
-    if (!ok) {
-        return ossl_raise(st->Error);
     }
     Py_RETURN_NONE;
 }
@@ -213,12 +208,12 @@ crl_get_nextUpdate(CRLObject *self, PyObject *Py_UNUSED(ignored))
                                 X509_CRL_get0_nextUpdate(self->crl));
 }
 
-/*
- * Set the issuer to `issuer`'s subject and sign with `pkey`/`md`.  When the
- * CRL can be copied (a CRL never signed cannot: its encoding is incomplete)
- * the signing runs on the copy with the GIL released, and the copy replaces
- * the CRL only once it is signed.
- */
+/* A CRL never signed cannot be copied (its encoding is incomplete): such a
+   CRL is signed in place. */
+static const crypto_signer crl_signer =
+    CRYPTO_SIGNER(X509_CRL_dup, X509_CRL_sign, X509_CRL_free);
+
+/* Set the issuer to `issuer`'s subject and sign with `pkey`/`md`. */
 static int
 crl_sign_as(crypto_state *st, CRLObject *self, X509 *issuer, EVP_PKEY *pkey,
             const EVP_MD *md)
@@ -241,27 +236,7 @@ crl_sign_as(crypto_state *st, CRLObject *self, X509 *issuer, EVP_PKEY *pkey,
     }
     /* Entries sorted by serial, as OpenSSL's lookups expect. */
     X509_CRL_sort(crl);
-    int ok;
-    X509_CRL *copy = X509_CRL_dup(crl);
-    if (copy == NULL) {
-        ERR_clear_error();
-        ok = X509_CRL_sign(crl, pkey, md);
-    }
-    else {
-        EVP_PKEY_up_ref(pkey);
-        OSSL_ALLOW_THREADS_BEGIN;
-        ok = X509_CRL_sign(copy, pkey, md);
-        OSSL_ALLOW_THREADS_END;
-        EVP_PKEY_free(pkey);
-        if (ok > 0) {
-            X509_CRL_free(self->crl);
-            self->crl = copy;
-        }
-        else {
-            X509_CRL_free(copy);
-        }
-    }
-    if (ok <= 0) {
+    if (crypto_sign_swap((void **)&self->crl, &crl_signer, pkey, md) < 0) {
         ossl_raise(st->Error);
         return -1;
     }
@@ -298,7 +273,9 @@ crl_sign(CRLObject *self, PyObject *args, PyObject *kwds)
     return result;
 }
 
-static PyObject *crl_dump(crypto_state *st, int type, X509_CRL *crl);
+static const crypto_codec crl_codec =
+    CRYPTO_CODEC(PEM_STRING_X509_CRL, d2i_X509_CRL, i2d_X509_CRL, X509_CRL_print,
+                 "no CRL found in buffer");
 
 PyDoc_STRVAR(crl_export_doc,
 "export($self, cert, key, type=1, days=100, digest=b'sha256')\n--\n\n"
@@ -343,7 +320,7 @@ crl_export(CRLObject *self, PyObject *args, PyObject *kwds)
     if (crl_sign_as(st, self, issuer, pkey, md) < 0) {
         goto done;
     }
-    result = crl_dump(st, type, self->crl);
+    result = crypto_encode(st, &crl_codec, type, self->crl);
 done:
     ASN1_TIME_free(now);
     ASN1_TIME_free(next);
@@ -431,60 +408,9 @@ crypto_load_crl(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "iO&:load_crl", &type, ossl_bytes_conv, &buffer)) {
         return NULL;
     }
-    PyObject *result = NULL;
-    X509_CRL *crl = NULL;
-    if (crypto_check_filetype(type, 0) < 0) {
-        goto done;
-    }
-    if (type == OSSL_FILETYPE_PEM) {
-        if (ossl_check_int_len(buffer.len, "buffer") < 0) {
-            goto done;
-        }
-        BIO *bio = BIO_new_mem_buf(buffer.data, (int)buffer.len);
-        if (bio != NULL) {
-            crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
-            BIO_free(bio);
-        }
-    }
-    else {
-        const unsigned char *p = (const unsigned char *)buffer.data;
-        crl = d2i_X509_CRL(NULL, &p, (long)buffer.len);
-    }
-    if (crl == NULL) {
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "no CRL found in buffer");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
-        goto done;
-    }
-    result = crl_adopt(st, crl);
-done:
+    X509_CRL *crl = crypto_decode(st, &crl_codec, type, &buffer);
     ossl_bytes_release(&buffer);
-    return result;
-}
-
-static PyObject *
-crl_dump(crypto_state *st, int type, X509_CRL *crl)
-{
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return ossl_raise(st->Error);
-    }
-    int ok;
-    if (type == OSSL_FILETYPE_PEM) {
-        ok = PEM_write_bio_X509_CRL(bio, crl);
-    }
-    else if (type == OSSL_FILETYPE_ASN1) {
-        ok = i2d_X509_CRL_bio(bio, crl);
-    }
-    else {
-        ok = X509_CRL_print(bio, crl);
-    }
-    PyObject *result = ok > 0 ? ossl_bio_to_bytes(bio) : ossl_raise(st->Error);
-    BIO_free(bio);
-    return result;
+    return crl == NULL ? NULL : crl_adopt(st, crl);
 }
 
 PyDoc_STRVAR(dump_crl_doc,
@@ -501,10 +427,10 @@ crypto_dump_crl(PyObject *module, PyObject *args)
         return NULL;
     }
     X509_CRL *crl = crl_arg(st, crl_obj, "crl");
-    if (crl == NULL || crypto_check_filetype(type, 1) < 0) {
+    if (crl == NULL) {
         return NULL;
     }
-    return crl_dump(st, type, crl);
+    return crypto_encode(st, &crl_codec, type, crl);
 }
 
 PyMethodDef crypto_crl_functions[] = {

@@ -154,6 +154,29 @@ OSSL_HIDDEN PyObject *crypto_bridge_call(crypto_state *st, const char *func,
                                          PyObject *arg);
 /* "filetype must be FILETYPE_PEM or FILETYPE_ASN1[ or FILETYPE_TEXT]" */
 OSSL_HIDDEN int crypto_check_filetype(int type, int allow_text);
+/*
+ * How the load_* and dump_* functions read and write one ASN.1 type: its PEM
+ * label, its DER functions, its FILETYPE_TEXT printer, and the message for a
+ * buffer that holds none (when OpenSSL does not say why).
+ */
+typedef struct {
+    const char *pem_name;
+    d2i_of_void *d2i;
+    i2d_of_void *i2d;
+    int (*print)(BIO *bio, void *obj);
+    const char *missing;
+} crypto_codec;
+#define CRYPTO_CODEC(pem_name, d2i, i2d, print, missing)                       \
+    {(pem_name), (d2i_of_void *)(d2i), (i2d_of_void *)(i2d),                   \
+     (int (*)(BIO *, void *))(print), (missing)}
+/* The object in `buffer`, encoded as `type` (FILETYPE_PEM or FILETYPE_ASN1,
+   else ValueError); NULL with an exception. */
+OSSL_HIDDEN void *crypto_decode(crypto_state *st, const crypto_codec *codec,
+                                int type, const ossl_bytes *buffer);
+/* `obj` encoded as `type` (FILETYPE_PEM, FILETYPE_ASN1 or FILETYPE_TEXT,
+   else ValueError): bytes, or NULL with an exception. */
+OSSL_HIDDEN PyObject *crypto_encode(crypto_state *st, const crypto_codec *codec,
+                                    int type, const void *obj);
 /* A Python type made from `spec` for this module, added under its name. */
 OSSL_HIDDEN PyTypeObject *crypto_add_type(PyObject *module, PyType_Spec *spec,
                                           PyObject *base);
@@ -191,6 +214,32 @@ OSSL_HIDDEN X509 *crypto_x509_arg(crypto_state *st, PyObject *obj,
 OSSL_HIDDEN int crypto_signing_key(crypto_state *st, PyObject *pkey_obj,
                                    const char *digest, EVP_PKEY **pkey,
                                    const EVP_MD **md);
+/* sign(pkey, digest) of X509, X509Req and NetscapeSPKI: the two arguments
+   parsed and checked as crypto_signing_key does; -1 with an exception. */
+OSSL_HIDDEN int crypto_sign_args(crypto_state *st, PyObject *args, PyObject *kwds,
+                                 EVP_PKEY **pkey, const EVP_MD **md);
+/*
+ * How sign() handles one OpenSSL type: `copy` gives a private copy to sign
+ * (NULL when the object cannot be copied), `sign` and `free` are the type's
+ * own.  CRYPTO_SIGNER(X509_dup, X509_sign, X509_free) fills one in.
+ */
+typedef struct {
+    void *(*copy)(void *obj);
+    int (*sign)(void *obj, EVP_PKEY *pkey, const EVP_MD *md);
+    void (*free)(void *obj);
+} crypto_signer;
+#define CRYPTO_SIGNER(copy, sign, free)                                        \
+    {(void *(*)(void *))(copy),                                                \
+     (int (*)(void *, EVP_PKEY *, const EVP_MD *))(sign),                      \
+     (void (*)(void *))(free)}
+/*
+ * Sign the object *slot points to.  A private copy is signed with the GIL
+ * released and replaces *slot only once signed; an object that cannot be
+ * copied is signed in place with the GIL held.  0, or -1 with the reason on
+ * OpenSSL's error queue.
+ */
+OSSL_HIDDEN int crypto_sign_swap(void **slot, const crypto_signer *signer,
+                                 EVP_PKEY *pkey, const EVP_MD *md);
 /* Every item of the iterable `obj` checked to be an X509Extension: a new
    stack of copies (free with sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free)),
    or NULL with ValueError/TypeError naming `argname`. */
@@ -257,5 +306,11 @@ OSSL_HIDDEN PyObject *crypto_time_to_bytes(crypto_state *st,
                                            const ASN1_TIME *when);
 OSSL_HIDDEN ASN1_TIME *crypto_time_from_arg(crypto_state *st, PyObject *arg,
                                             const char *argname);
+/* An X509_set1_notBefore-like setter, its object type erased. */
+typedef int (*crypto_time_setter)(void *obj, const ASN1_TIME *when);
+/* set(obj, when), then free `when`; NULL `when` (its maker failed and raised)
+   gives -1 as a failed set() does, with the exception set. */
+OSSL_HIDDEN int crypto_set_time(crypto_state *st, void *obj,
+                                crypto_time_setter set, ASN1_TIME *when);
 
 #endif

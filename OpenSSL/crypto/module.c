@@ -52,6 +52,61 @@ crypto_check_filetype(int type, int allow_text)
     return -1;
 }
 
+void *
+crypto_decode(crypto_state *st, const crypto_codec *codec, int type,
+              const ossl_bytes *buffer)
+{
+    if (crypto_check_filetype(type, 0) < 0
+        || ossl_check_int_len(buffer->len, "buffer") < 0) {
+        return NULL;
+    }
+    ERR_clear_error();
+    void *obj = NULL;
+    if (type == OSSL_FILETYPE_PEM) {
+        BIO *bio = BIO_new_mem_buf(buffer->data, (int)buffer->len);
+        if (bio != NULL) {
+            obj = PEM_ASN1_read_bio(codec->d2i, codec->pem_name, bio, NULL, NULL,
+                                    NULL);
+            BIO_free(bio);
+        }
+    }
+    else {
+        const unsigned char *p = (const unsigned char *)buffer->data;
+        obj = codec->d2i(NULL, &p, (long)buffer->len);
+    }
+    if (obj == NULL) {
+        ossl_raise_or(st->Error, "%s", codec->missing);
+    }
+    return obj;
+}
+
+PyObject *
+crypto_encode(crypto_state *st, const crypto_codec *codec, int type,
+              const void *obj)
+{
+    if (crypto_check_filetype(type, 1) < 0) {
+        return NULL;
+    }
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) {
+        return ossl_raise(st->Error);
+    }
+    int ok;
+    if (type == OSSL_FILETYPE_PEM) {
+        ok = PEM_ASN1_write_bio(codec->i2d, codec->pem_name, bio, obj, NULL, NULL,
+                                0, NULL, NULL);
+    }
+    else if (type == OSSL_FILETYPE_ASN1) {
+        ok = ASN1_i2d_bio(codec->i2d, bio, obj);
+    }
+    else {
+        ok = codec->print(bio, (void *)obj);
+    }
+    PyObject *result = ok > 0 ? ossl_bio_to_bytes(bio) : ossl_raise(st->Error);
+    BIO_free(bio);
+    return result;
+}
+
 PyTypeObject *
 crypto_add_type(PyObject *module, PyType_Spec *spec, PyObject *base)
 {

@@ -360,12 +360,7 @@ p12_export(PKCS12Object *self, PyObject *args, PyObject *kwds)
     OSSL_ALLOW_THREADS_END;
     Py_DECREF(name_ref);
     if (!ok) {
-        if (ERR_peek_error() == 0) {
-            PyErr_SetString(st->Error, "could not create the PKCS#12 archive");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "could not create the PKCS#12 archive");
         goto done;
     }
     result = ossl_bio_to_bytes(bio);
@@ -570,12 +565,7 @@ crypto_load_pkcs12(PyObject *module, PyObject *args, PyObject *kwds)
     const unsigned char *p = (const unsigned char *)buffer.data;
     p12 = d2i_PKCS12(NULL, &p, (long)buffer.len);
     if (p12 == NULL) {
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "no PKCS#12 archive found in buffer");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "no PKCS#12 archive found in buffer");
         goto done;
     }
     /* An empty passphrase is passed as NULL: PKCS12_parse then tries both
@@ -600,12 +590,7 @@ crypto_load_pkcs12(PyObject *module, PyObject *args, PyObject *kwds)
     }
     if (!ok) {
         p12_parts_free(&parts);
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "could not read the PKCS#12 archive");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "could not read the PKCS#12 archive");
         goto done;
     }
     /* PKCS12_parse may leave harmless errors behind (key/certificate

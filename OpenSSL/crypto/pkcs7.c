@@ -190,6 +190,16 @@ static PyType_Spec p7_spec = {
 
 /* ---- load and dump ------------------------------------------------------ */
 
+static int
+p7_print(BIO *bio, PKCS7 *p7)
+{
+    return PKCS7_print_ctx(bio, p7, 0, NULL);
+}
+
+static const crypto_codec p7_codec =
+    CRYPTO_CODEC(PEM_STRING_PKCS7, d2i_PKCS7, i2d_PKCS7, p7_print,
+                 "no PKCS#7 structure found in buffer");
+
 PyDoc_STRVAR(load_pkcs7_data_doc,
 "load_pkcs7_data($module, type, buffer, /)\n--\n\n"
 "Load a PKCS#7 structure from *buffer* (bytes or str), encoded as\n"
@@ -207,35 +217,10 @@ crypto_load_pkcs7_data(PyObject *module, PyObject *args)
         return NULL;
     }
     PyObject *result = NULL;
-    if (ossl_int_arg(type_obj, "type", &type) < 0
-        || crypto_check_filetype(type, 0) < 0
-        || ossl_check_int_len(buffer.len, "buffer") < 0) {
-        goto done;
+    if (ossl_int_arg(type_obj, "type", &type) == 0) {
+        PKCS7 *p7 = crypto_decode(st, &p7_codec, type, &buffer);
+        result = p7 == NULL ? NULL : p7_adopt(st, p7);
     }
-    ERR_clear_error();
-    PKCS7 *p7 = NULL;
-    if (type == OSSL_FILETYPE_PEM) {
-        BIO *bio = BIO_new_mem_buf(buffer.data, (int)buffer.len);
-        if (bio != NULL) {
-            p7 = PEM_read_bio_PKCS7(bio, NULL, NULL, NULL);
-            BIO_free(bio);
-        }
-    }
-    else {
-        const unsigned char *p = (const unsigned char *)buffer.data;
-        p7 = d2i_PKCS7(NULL, &p, (long)buffer.len);
-    }
-    if (p7 == NULL) {
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "no PKCS#7 structure found in buffer");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
-        goto done;
-    }
-    result = p7_adopt(st, p7);
-done:
     ossl_bytes_release(&buffer);
     return result;
 }
@@ -259,27 +244,7 @@ crypto_dump_pkcs7_data(PyObject *module, PyObject *args)
                      Py_TYPE(obj)->tp_name);
         return NULL;
     }
-    if (crypto_check_filetype(type, 1) < 0) {
-        return NULL;
-    }
-    PKCS7 *p7 = ((PKCS7Object *)obj)->p7;
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return ossl_raise(st->Error);
-    }
-    int ok;
-    if (type == OSSL_FILETYPE_PEM) {
-        ok = PEM_write_bio_PKCS7(bio, p7);
-    }
-    else if (type == OSSL_FILETYPE_ASN1) {
-        ok = i2d_PKCS7_bio(bio, p7);
-    }
-    else {
-        ok = PKCS7_print_ctx(bio, p7, 0, NULL);
-    }
-    PyObject *result = ok > 0 ? ossl_bio_to_bytes(bio) : ossl_raise(st->Error);
-    BIO_free(bio);
-    return result;
+    return crypto_encode(st, &p7_codec, type, ((PKCS7Object *)obj)->p7);
 }
 
 PyMethodDef crypto_pkcs7_functions[] = {

@@ -9,6 +9,8 @@
 #include <openssl/rsa.h>
 #include <openssl/dsa.h>
 
+#include <string.h>
+
 PyObject *
 crypto_pkey_wrap(crypto_state *st, EVP_PKEY *pkey, int only_public)
 {
@@ -501,11 +503,42 @@ static PyType_Spec pkey_spec = {
 
 /* ---- load and dump ------------------------------------------------------ */
 
+/* Offset of the first PEM block whose label ends in `suffix`, or 0 if none.
+ * The decoder gives up on the first block when it holds no key, where
+ * PEM_read_bio_PrivateKey skips it: a certificate before the key (one
+ * cert+key file, as Twisted's PrivateCertificate.loadPEM passes it) or EC
+ * PARAMETERS before an EC key (openssl ecparam -genkey). */
+static Py_ssize_t
+pem_block_offset(const char *data, Py_ssize_t len, const char *suffix)
+{
+    static const char begin[] = "-----BEGIN ";
+    const Py_ssize_t begin_len = (Py_ssize_t)(sizeof(begin) - 1);
+    const Py_ssize_t suffix_len = (Py_ssize_t)strlen(suffix);
+    for (Py_ssize_t i = 0; i + begin_len <= len; i++) {
+        if ((i > 0 && data[i - 1] != '\n') || memcmp(data + i, begin, begin_len) != 0) {
+            continue;
+        }
+        const char *label = data + i + begin_len;
+        const char *end = memchr(label, '-', (size_t)(len - i - begin_len));
+        if (end != NULL && end - label >= suffix_len
+            && memcmp(end - suffix_len, suffix, (size_t)suffix_len) == 0) {
+            return i;
+        }
+    }
+    return 0;
+}
+
 /* Decode a key of the given selection from PEM or DER, GIL released. */
 static EVP_PKEY *
 pkey_decode(const char *data, Py_ssize_t len, const char *input_type,
             int selection, ossl_passphrase *pass)
 {
+    if (strcmp(input_type, "PEM") == 0) {
+        Py_ssize_t skip = pem_block_offset(
+            data, len, selection == EVP_PKEY_PUBLIC_KEY ? "PUBLIC KEY" : "PRIVATE KEY");
+        data += skip;
+        len -= skip;
+    }
     EVP_PKEY *pkey = NULL;
     OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(
         &pkey, input_type, NULL, NULL, selection, NULL, NULL);
@@ -847,12 +880,7 @@ crypto_verify(PyObject *module, PyObject *args, PyObject *kwds)
     }
     if (ok != 1) {
         /* A bad signature may leave nothing on the queue; say so anyway. */
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "bad signature");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "bad signature");
         goto done;
     }
     result = Py_NewRef(Py_None);

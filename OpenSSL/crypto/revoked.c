@@ -20,7 +20,7 @@ static const char *const revoked_reasons[] = {
 #define REVOKED_REASON_COUNT \
     ((int)(sizeof(revoked_reasons) / sizeof(revoked_reasons[0])))
 
-/* ---- times, shared with crl.c ------------------------------------------- */
+/* ---- times, shared with crl.c and x509.c --------------------------------- */
 
 PyObject *
 crypto_time_to_bytes(crypto_state *st, const ASN1_TIME *when)
@@ -30,10 +30,7 @@ crypto_time_to_bytes(crypto_state *st, const ASN1_TIME *when)
     }
     ASN1_GENERALIZEDTIME *gt = ASN1_TIME_to_generalizedtime(when, NULL);
     if (gt == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the time is malformed");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the time is malformed");
     }
     PyObject *result = PyBytes_FromStringAndSize(
         (const char *)ASN1_STRING_get0_data(gt), ASN1_STRING_length(gt));
@@ -57,6 +54,8 @@ crypto_time_from_arg(crypto_state *st, PyObject *arg, const char *argname)
     if (when == NULL) {
         ossl_raise(st->Error);
     }
+    /* The _X509 variant insists on the RFC 5280 form (seconds, "Z") and
+       stores dates before 2050 as UTCTime, as certificates must. */
     else if (!ASN1_TIME_set_string_X509(when, text.data)) {
         ERR_clear_error();
         PyErr_Format(PyExc_ValueError,
@@ -67,6 +66,22 @@ crypto_time_from_arg(crypto_state *st, PyObject *arg, const char *argname)
     }
     ossl_bytes_release(&text);
     return when;
+}
+
+int
+crypto_set_time(crypto_state *st, void *obj, crypto_time_setter set,
+                ASN1_TIME *when)
+{
+    if (when == NULL) {
+        return -1;
+    }
+    int ok = set(obj, when);
+    ASN1_TIME_free(when);
+    if (!ok) {
+        ossl_raise(st->Error);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- the type ----------------------------------------------------------- */
@@ -357,14 +372,10 @@ static PyObject *
 revoked_set_rev_date(RevokedObject *self, PyObject *arg)
 {
     crypto_state *st = crypto_state_of((PyObject *)self);
-    ASN1_TIME *when = crypto_time_from_arg(st, arg, "when");
-    if (when == NULL) {
+    if (crypto_set_time(st, self->revoked,
+                        (crypto_time_setter)X509_REVOKED_set_revocationDate,
+                        crypto_time_from_arg(st, arg, "when")) < 0) {
         return NULL;
-    }
-    int ok = X509_REVOKED_set_revocationDate(self->revoked, when);
-    ASN1_TIME_free(when);
-    if (!ok) {
-        return ossl_raise(st->Error);
     }
     Py_RETURN_NONE;
 }

@@ -38,12 +38,7 @@ spki_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         }
         spki = NETSCAPE_SPKI_b64_decode(enc.data, (int)enc.len);
         if (spki == NULL) {
-            if (ERR_peek_error() == 0) {
-                ossl_raise_msg(st->Error, "enc is not a base64-encoded SPKAC");
-            }
-            else {
-                ossl_raise(st->Error);
-            }
+            ossl_raise_or(st->Error, "enc is not a base64-encoded SPKAC");
             goto done;
         }
     }
@@ -71,19 +66,11 @@ spki_dealloc(NetscapeSPKIObject *self)
 /*
  * A new SPKI holding a copy of the signed part (public key and challenge) of
  * `spki`.  Only that part is copied: the old signature of an unsigned SPKI
- * cannot even be encoded.  NULL (with the error queue set) when there is no
- * public key to sign yet.
+ * cannot even be encoded.
  */
 static NETSCAPE_SPKI *
 spki_copy_for_signing(NETSCAPE_SPKI *spki)
 {
-    ERR_clear_error();
-    EVP_PKEY *pubkey = NETSCAPE_SPKI_get_pubkey(spki);
-    if (pubkey == NULL) {
-        ERR_clear_error();
-        return NULL;
-    }
-    EVP_PKEY_free(pubkey);
     NETSCAPE_SPKAC *spkac = ASN1_item_dup(ASN1_ITEM_rptr(NETSCAPE_SPKAC), spki->spkac);
     NETSCAPE_SPKI *copy = spkac == NULL ? NULL : NETSCAPE_SPKI_new();
     if (copy == NULL) {
@@ -100,49 +87,28 @@ PyDoc_STRVAR(spki_sign_doc,
 "Sign the SPKAC with the private key *pkey* and the digest named *digest*\n"
 "(ignored for Ed25519 and Ed448).  Runs with the GIL released.");
 
+static const crypto_signer spki_signer =
+    CRYPTO_SIGNER(spki_copy_for_signing, NETSCAPE_SPKI_sign, NETSCAPE_SPKI_free);
+
 static PyObject *
 spki_sign(NetscapeSPKIObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"pkey", "digest", NULL};
     crypto_state *st = crypto_state_of((PyObject *)self);
-    PyObject *pkey_obj;
-    ossl_bytes digest = OSSL_BYTES("digest");
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO&:sign", kwlist, &pkey_obj,
-                                     ossl_cstring_conv, &digest)) {
-        return NULL;
-    }
     EVP_PKEY *pkey;
     const EVP_MD *md;
-    int rc = crypto_signing_key(st, pkey_obj, digest.data, &pkey, &md);
-    ossl_bytes_release(&digest);
-    if (rc < 0) {
+    if (crypto_sign_args(st, args, kwds, &pkey, &md) < 0) {
         return NULL;
     }
-    /* A private copy is signed without the GIL and swapped in, so no other
-       thread ever sees a half-signed SPKAC. */
-    NETSCAPE_SPKI *copy = spki_copy_for_signing(self->spki);
-    if (copy == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "nothing to sign: set a public key first");
-        }
-        return ossl_raise(st->Error);
-    }
-    int ok;
-    EVP_PKEY_up_ref(pkey);
+    /* Without a public key there is nothing to sign. */
     ERR_clear_error();
-    OSSL_ALLOW_THREADS_BEGIN;
-    ok = NETSCAPE_SPKI_sign(copy, pkey, md);
-    OSSL_ALLOW_THREADS_END;
-    EVP_PKEY_free(pkey);
-    if (ok <= 0) {
-        NETSCAPE_SPKI_free(copy);
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "signing the SPKAC failed");
-        }
-        return ossl_raise(st->Error);
+    EVP_PKEY *pubkey = NETSCAPE_SPKI_get_pubkey(self->spki);
+    if (pubkey == NULL) {
+        return ossl_raise_msg(st->Error, "nothing to sign: set a public key first");
     }
-    NETSCAPE_SPKI_free(self->spki);
-    self->spki = copy;
+    EVP_PKEY_free(pubkey);
+    if (crypto_sign_swap((void **)&self->spki, &spki_signer, pkey, md) < 0) {
+        return ossl_raise_or(st->Error, "signing the SPKAC failed");
+    }
     Py_RETURN_NONE;
 }
 
@@ -162,11 +128,7 @@ spki_verify(NetscapeSPKIObject *self, PyObject *arg)
     ERR_clear_error();
     int rc = NETSCAPE_SPKI_verify(self->spki, pkey);
     if (rc <= 0) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error,
-                                  "the SPKAC's signature does not match the key");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the SPKAC's signature does not match the key");
     }
     Py_RETURN_TRUE;
 }
@@ -183,11 +145,8 @@ spki_b64_encode(NetscapeSPKIObject *self, PyObject *Py_UNUSED(ignored))
     ERR_clear_error();
     char *encoded = NETSCAPE_SPKI_b64_encode(self->spki);
     if (encoded == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the SPKAC cannot be encoded "
-                                  "(set a public key first)");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the SPKAC cannot be encoded "
+                             "(set a public key first)");
     }
     PyObject *result = PyBytes_FromString(encoded);
     OPENSSL_free(encoded);
@@ -205,10 +164,7 @@ spki_get_pubkey(NetscapeSPKIObject *self, PyObject *Py_UNUSED(ignored))
     ERR_clear_error();
     EVP_PKEY *pkey = NETSCAPE_SPKI_get_pubkey(self->spki);
     if (pkey == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the SPKAC has no public key");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the SPKAC has no public key");
     }
     PyObject *result = crypto_pkey_wrap(st, pkey, 1);
     EVP_PKEY_free(pkey);

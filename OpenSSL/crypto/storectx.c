@@ -405,7 +405,25 @@ static PyType_Spec storectx_spec = {
     .slots = storectx_slots,
 };
 
+PyDoc_STRVAR(verify_cert_error_string_doc,
+"X509_verify_cert_error_string($module, errnum, /)\n--\n\n"
+"OpenSSL's text for the verification error code *errnum* (as passed to a\n"
+"verify callback or found in X509StoreContextError.errors).");
+
+static PyObject *
+crypto_verify_cert_error_string(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    int errnum;
+    if (ossl_int_arg(arg, "errnum", &errnum) < 0) {
+        return NULL;
+    }
+    return PyUnicode_FromString(X509_verify_cert_error_string(errnum));
+}
+
 PyMethodDef crypto_storectx_functions[] = {
+    {"X509_verify_cert_error_string", crypto_verify_cert_error_string, METH_O,
+     verify_cert_error_string_doc},
     {NULL},
 };
 

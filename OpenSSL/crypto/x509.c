@@ -104,6 +104,62 @@ crypto_signing_key(crypto_state *st, PyObject *pkey_obj, const char *digest,
     return crypto_digest_for_key(*pkey, digest, md);
 }
 
+int
+crypto_sign_args(crypto_state *st, PyObject *args, PyObject *kwds,
+                 EVP_PKEY **pkey, const EVP_MD **md)
+{
+    static char *kwlist[] = {"pkey", "digest", NULL};
+    PyObject *pkey_obj;
+    ossl_bytes digest = OSSL_BYTES("digest");
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO&:sign", kwlist, &pkey_obj,
+                                     ossl_cstring_conv, &digest)) {
+        return -1;
+    }
+    int rc = crypto_signing_key(st, pkey_obj, digest.data, pkey, md);
+    ossl_bytes_release(&digest);
+    return rc;
+}
+
+/*
+ * Another thread may read or change the object (or regenerate the key) while
+ * the GIL is released, and must never meet a half-written structure: hence
+ * the private copy, and a reference of our own to the key.
+ */
+int
+crypto_sign_swap(void **slot, const crypto_signer *signer, EVP_PKEY *pkey,
+                 const EVP_MD *md)
+{
+    int ok;
+    EVP_PKEY_up_ref(pkey);
+    /*
+     * An EC or EdDSA signature takes microseconds, less than the copy (OpenSSL
+     * 3.0 encodes and decodes the copy's public key again), so those keys sign
+     * in place with the GIL held: nothing to wait for, nothing to race.
+     */
+    int base_id = EVP_PKEY_get_base_id(pkey);
+    int quick = base_id == EVP_PKEY_EC || base_id == EVP_PKEY_ED25519
+                || base_id == EVP_PKEY_ED448;
+    void *copy = quick ? NULL : signer->copy(*slot);
+    ERR_clear_error();
+    if (copy == NULL) {
+        ok = signer->sign(*slot, pkey, md);
+    }
+    else {
+        OSSL_ALLOW_THREADS_BEGIN;
+        ok = signer->sign(copy, pkey, md);
+        OSSL_ALLOW_THREADS_END;
+        if (ok > 0) {
+            signer->free(*slot);
+            *slot = copy;
+        }
+        else {
+            signer->free(copy);
+        }
+    }
+    EVP_PKEY_free(pkey);
+    return ok > 0 ? 0 : -1;
+}
+
 /* ---- version and serial number ------------------------------------------ */
 
 PyDoc_STRVAR(x509_get_version_doc,
@@ -303,10 +359,7 @@ x509_get_pubkey(X509Object *self, PyObject *Py_UNUSED(ignored))
     crypto_state *st = crypto_state_of((PyObject *)self);
     EVP_PKEY *pkey = X509_get0_pubkey(self->x509);
     if (pkey == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the certificate has no public key");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the certificate has no public key");
     }
     return crypto_pkey_wrap(st, pkey, 1);
 }
@@ -375,56 +428,19 @@ PyDoc_STRVAR(x509_sign_doc,
 "*digest* (e.g. 'sha256'; ignored for Ed25519 and Ed448 keys).\n"
 "Runs with the GIL released.");
 
+static const crypto_signer x509_signer =
+    CRYPTO_SIGNER(x509_copy_for_signing, X509_sign, X509_free);
+
 static PyObject *
 x509_sign(X509Object *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"pkey", "digest", NULL};
     crypto_state *st = crypto_state_of((PyObject *)self);
-    PyObject *pkey_obj;
-    ossl_bytes digest = OSSL_BYTES("digest");
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO&:sign", kwlist, &pkey_obj,
-                                     ossl_cstring_conv, &digest)) {
-        return NULL;
-    }
     EVP_PKEY *pkey;
     const EVP_MD *md;
-    int rc = crypto_signing_key(st, pkey_obj, digest.data, &pkey, &md);
-    ossl_bytes_release(&digest);
-    if (rc < 0) {
+    if (crypto_sign_args(st, args, kwds, &pkey, &md) < 0) {
         return NULL;
     }
-    /*
-     * Sign a copy with the GIL released and swap it in afterwards: another
-     * thread may read or change this certificate (or regenerate the key)
-     * meanwhile and must never meet a half-written structure.  A certificate
-     * that cannot be copied is signed in place with the GIL held.
-     * An EC or EdDSA signature takes microseconds, less than the copy (OpenSSL
-     * 3.0 encodes and decodes the copy's public key again), so those keys
-     * sign in place with the GIL held: nothing to wait for, nothing to race.
-     */
-    int ok;
-    EVP_PKEY_up_ref(pkey);
-    int base_id = EVP_PKEY_get_base_id(pkey);
-    int quick = base_id == EVP_PKEY_EC || base_id == EVP_PKEY_ED25519
-                || base_id == EVP_PKEY_ED448;
-    X509 *copy = quick ? NULL : x509_copy_for_signing(self->x509);
-    if (copy == NULL) {
-        ok = X509_sign(self->x509, pkey, md);
-    }
-    else {
-        OSSL_ALLOW_THREADS_BEGIN;
-        ok = X509_sign(copy, pkey, md);
-        OSSL_ALLOW_THREADS_END;
-        if (ok > 0) {
-            X509_free(self->x509);
-            self->x509 = copy;
-        }
-        else {
-            X509_free(copy);
-        }
-    }
-    EVP_PKEY_free(pkey);
-    if (ok <= 0) {
+    if (crypto_sign_swap((void **)&self->x509, &x509_signer, pkey, md) < 0) {
         return ossl_raise(st->Error);
     }
     Py_RETURN_NONE;
@@ -498,69 +514,15 @@ x509_digest(X509Object *self, PyObject *args, PyObject *kwds)
 
 /* ---- validity ---------------------------------------------------------------- */
 
-/* b"YYYYMMDDhhmmssZ", or None for a time never set. */
-static PyObject *
-time_to_bytes(crypto_state *st, const ASN1_TIME *when)
-{
-    if (when == NULL || ASN1_STRING_length(when) == 0) {
-        Py_RETURN_NONE;
-    }
-    ASN1_GENERALIZEDTIME *gt = ASN1_TIME_to_generalizedtime(when, NULL);
-    if (gt == NULL) {
-        return ossl_raise(st->Error);
-    }
-    PyObject *result = PyBytes_FromStringAndSize(
-        (const char *)ASN1_STRING_get0_data(gt), ASN1_STRING_length(gt));
-    ASN1_GENERALIZEDTIME_free(gt);
-    return result;
-}
-
-/* An ASN1_TIME from b"YYYYMMDDhhmmssZ" (or UTCTime's b"YYMMDDhhmmssZ"). */
-static ASN1_TIME *
-time_from_arg(crypto_state *st, PyObject *arg, const char *argname)
-{
-    if (!PyBytes_Check(arg) && !PyUnicode_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "%s must be bytes like b'20300101000000Z', "
-                     "not %.100s", argname, Py_TYPE(arg)->tp_name);
-        return NULL;
-    }
-    ossl_bytes text = OSSL_BYTES(argname);
-    if (!ossl_cstring_conv(arg, &text)) {
-        return NULL;
-    }
-    ASN1_TIME *when = ASN1_TIME_new();
-    if (when == NULL) {
-        ossl_raise(st->Error);
-    }
-    /* The _X509 variant insists on the RFC 5280 form (seconds, "Z") and
-       stores dates before 2050 as UTCTime, as certificates must. */
-    else if (!ASN1_TIME_set_string_X509(when, text.data)) {
-        ERR_clear_error();
-        PyErr_Format(PyExc_ValueError,
-                     "%s is not a valid time: %R (expected b'YYYYMMDDhhmmssZ')",
-                     argname, arg);
-        ASN1_TIME_free(when);
-        when = NULL;
-    }
-    ossl_bytes_release(&text);
-    return when;
-}
-
 typedef int (*time_setter)(X509 *, const ASN1_TIME *);
 
+/* Set a validity time to `when` (taken over; NULL when making it raised). */
 static PyObject *
-x509_set_time(X509Object *self, PyObject *arg, const char *argname,
-              time_setter set)
+x509_set_time(X509Object *self, ASN1_TIME *when, time_setter set)
 {
     crypto_state *st = crypto_state_of((PyObject *)self);
-    ASN1_TIME *when = time_from_arg(st, arg, argname);
-    if (when == NULL) {
+    if (crypto_set_time(st, self->x509, (crypto_time_setter)set, when) < 0) {
         return NULL;
-    }
-    int ok = set(self->x509, when);
-    ASN1_TIME_free(when);
-    if (!ok) {
-        return ossl_raise(st->Error);
     }
     x509_touch(self->x509);
     Py_RETURN_NONE;
@@ -587,19 +549,10 @@ x509_adj_time(X509Object *self, PyObject *arg, time_setter set)
     }
     ASN1_TIME *when = X509_time_adj_ex(NULL, (int)days, (long)(amount % 86400), NULL);
     if (when == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "amount gives a time that cannot be "
-                                  "represented: %R seconds from now", arg);
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "amount gives a time that cannot be "
+                             "represented: %R seconds from now", arg);
     }
-    int ok = set(self->x509, when);
-    ASN1_TIME_free(when);
-    if (!ok) {
-        return ossl_raise(st->Error);
-    }
-    x509_touch(self->x509);
-    Py_RETURN_NONE;
+    return x509_set_time(self, when, set);
 }
 
 PyDoc_STRVAR(x509_get_notBefore_doc,
@@ -609,8 +562,8 @@ PyDoc_STRVAR(x509_get_notBefore_doc,
 static PyObject *
 x509_get_notBefore(X509Object *self, PyObject *Py_UNUSED(ignored))
 {
-    return time_to_bytes(crypto_state_of((PyObject *)self),
-                         X509_get0_notBefore(self->x509));
+    return crypto_time_to_bytes(crypto_state_of((PyObject *)self),
+                                X509_get0_notBefore(self->x509));
 }
 
 PyDoc_STRVAR(x509_get_notAfter_doc,
@@ -620,8 +573,8 @@ PyDoc_STRVAR(x509_get_notAfter_doc,
 static PyObject *
 x509_get_notAfter(X509Object *self, PyObject *Py_UNUSED(ignored))
 {
-    return time_to_bytes(crypto_state_of((PyObject *)self),
-                         X509_get0_notAfter(self->x509));
+    return crypto_time_to_bytes(crypto_state_of((PyObject *)self),
+                                X509_get0_notAfter(self->x509));
 }
 
 PyDoc_STRVAR(x509_set_notBefore_doc,
@@ -632,7 +585,9 @@ PyDoc_STRVAR(x509_set_notBefore_doc,
 static PyObject *
 x509_set_notBefore(X509Object *self, PyObject *arg)
 {
-    return x509_set_time(self, arg, "when", X509_set1_notBefore);
+    crypto_state *st = crypto_state_of((PyObject *)self);
+    return x509_set_time(self, crypto_time_from_arg(st, arg, "when"),
+                         X509_set1_notBefore);
 }
 
 PyDoc_STRVAR(x509_set_notAfter_doc,
@@ -643,7 +598,9 @@ PyDoc_STRVAR(x509_set_notAfter_doc,
 static PyObject *
 x509_set_notAfter(X509Object *self, PyObject *arg)
 {
-    return x509_set_time(self, arg, "when", X509_set1_notAfter);
+    crypto_state *st = crypto_state_of((PyObject *)self);
+    return x509_set_time(self, crypto_time_from_arg(st, arg, "when"),
+                         X509_set1_notAfter);
 }
 
 PyDoc_STRVAR(x509_gmtime_adj_notBefore_doc,
@@ -920,6 +877,10 @@ PyDoc_STRVAR(load_certificate_doc,
 "load_certificate($module, type, buffer, /)\n--\n\n"
 "Load a certificate from *buffer*, encoded as FILETYPE_PEM or FILETYPE_ASN1.");
 
+static const crypto_codec x509_codec =
+    CRYPTO_CODEC(PEM_STRING_X509, d2i_X509, i2d_X509, X509_print,
+                 "no certificate found in buffer");
+
 static PyObject *
 crypto_load_certificate(PyObject *module, PyObject *args)
 {
@@ -930,29 +891,9 @@ crypto_load_certificate(PyObject *module, PyObject *args)
                           &buffer)) {
         return NULL;
     }
-    PyObject *result = NULL;
-    if (crypto_check_filetype(type, 0) < 0) {
-        goto done;
-    }
-    X509 *x509 = NULL;
-    if (type == OSSL_FILETYPE_PEM) {
-        if (ossl_check_int_len(buffer.len, "buffer") < 0) {
-            goto done;
-        }
-        BIO *bio = BIO_new_mem_buf(buffer.data, (int)buffer.len);
-        if (bio != NULL) {
-            x509 = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-            BIO_free(bio);
-        }
-    }
-    else {
-        const unsigned char *p = (const unsigned char *)buffer.data;
-        x509 = d2i_X509(NULL, &p, (long)buffer.len);
-    }
-    result = x509 == NULL ? ossl_raise(st->Error) : x509_adopt(st, x509);
-done:
+    X509 *x509 = crypto_decode(st, &x509_codec, type, &buffer);
     ossl_bytes_release(&buffer);
-    return result;
+    return x509 == NULL ? NULL : x509_adopt(st, x509);
 }
 
 PyDoc_STRVAR(dump_certificate_doc,
@@ -969,28 +910,10 @@ crypto_dump_certificate(PyObject *module, PyObject *args)
         return NULL;
     }
     X509 *x509 = crypto_x509_arg(st, cert, "cert");
-    if (x509 == NULL || crypto_check_filetype(type, 1) < 0) {
+    if (x509 == NULL) {
         return NULL;
     }
-    if (type == OSSL_FILETYPE_ASN1) {
-        unsigned char *der = NULL;
-        int len = i2d_X509(x509, &der);
-        if (len < 0) {
-            return ossl_raise(st->Error);
-        }
-        PyObject *result = PyBytes_FromStringAndSize((char *)der, len);
-        OPENSSL_free(der);
-        return result;
-    }
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return ossl_raise(st->Error);
-    }
-    int ok = type == OSSL_FILETYPE_PEM ? PEM_write_bio_X509(bio, x509)
-                                       : X509_print_ex(bio, x509, 0, 0);
-    PyObject *result = ok > 0 ? ossl_bio_to_bytes(bio) : ossl_raise(st->Error);
-    BIO_free(bio);
-    return result;
+    return crypto_encode(st, &x509_codec, type, x509);
 }
 
 PyMethodDef crypto_x509_functions[] = {

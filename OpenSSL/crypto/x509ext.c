@@ -88,13 +88,8 @@ x509ext_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     ERR_clear_error();
     X509_EXTENSION *ext = X509V3_EXT_nconf(NULL, &ctx, type_name.data, value.data);
     if (ext == NULL) {
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "cannot make a '%s' extension from '%s'",
-                           type_name.data, value.data);
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "cannot make a '%s' extension from '%s'",
+                      type_name.data, value.data);
         goto done;
     }
     if (critical && !X509_EXTENSION_set_critical(ext, 1)) {

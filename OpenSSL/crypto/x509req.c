@@ -112,10 +112,7 @@ req_get_pubkey(X509ReqObject *self, PyObject *Py_UNUSED(ignored))
     crypto_state *st = crypto_state_of((PyObject *)self);
     EVP_PKEY *pkey = X509_REQ_get0_pubkey(self->req);
     if (pkey == NULL) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the request has no public key");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the request has no public key");
     }
     return crypto_pkey_wrap(st, pkey, 1);
 }
@@ -172,45 +169,19 @@ PyDoc_STRVAR(req_sign_doc,
 "Sign the request with the private key *pkey* and the digest named\n"
 "*digest* (ignored for Ed25519 and Ed448).  Runs with the GIL released.");
 
+static const crypto_signer req_signer =
+    CRYPTO_SIGNER(req_copy_for_signing, X509_REQ_sign, X509_REQ_free);
+
 static PyObject *
 req_sign(X509ReqObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"pkey", "digest", NULL};
     crypto_state *st = crypto_state_of((PyObject *)self);
-    PyObject *pkey_obj;
-    ossl_bytes digest = OSSL_BYTES("digest");
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO&:sign", kwlist, &pkey_obj,
-                                     ossl_cstring_conv, &digest)) {
-        return NULL;
-    }
     EVP_PKEY *pkey;
     const EVP_MD *md;
-    int rc = crypto_signing_key(st, pkey_obj, digest.data, &pkey, &md);
-    ossl_bytes_release(&digest);
-    if (rc < 0) {
+    if (crypto_sign_args(st, args, kwds, &pkey, &md) < 0) {
         return NULL;
     }
-    /* A copy is signed without the GIL and swapped in, as for X509.sign. */
-    int ok;
-    EVP_PKEY_up_ref(pkey);
-    X509_REQ *copy = req_copy_for_signing(self->req);
-    if (copy == NULL) {
-        ok = X509_REQ_sign(self->req, pkey, md);
-    }
-    else {
-        OSSL_ALLOW_THREADS_BEGIN;
-        ok = X509_REQ_sign(copy, pkey, md);
-        OSSL_ALLOW_THREADS_END;
-        if (ok > 0) {
-            X509_REQ_free(self->req);
-            self->req = copy;
-        }
-        else {
-            X509_REQ_free(copy);
-        }
-    }
-    EVP_PKEY_free(pkey);
-    if (ok <= 0) {
+    if (crypto_sign_swap((void **)&self->req, &req_signer, pkey, md) < 0) {
         return ossl_raise(st->Error);
     }
     Py_RETURN_NONE;
@@ -233,11 +204,8 @@ req_verify(X509ReqObject *self, PyObject *arg)
        and nothing can change the request or the key meanwhile. */
     int rc = X509_REQ_verify(self->req, pkey);
     if (rc <= 0) {
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the request's signature does not "
-                                  "match the key");
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the request's signature does not "
+                             "match the key");
     }
     Py_RETURN_TRUE;
 }
@@ -380,6 +348,10 @@ PyDoc_STRVAR(load_certificate_request_doc,
 "load_certificate_request($module, type, buffer, /)\n--\n\n"
 "Load a certificate request from *buffer* (FILETYPE_PEM or FILETYPE_ASN1).");
 
+static const crypto_codec req_codec =
+    CRYPTO_CODEC(PEM_STRING_X509_REQ, d2i_X509_REQ, i2d_X509_REQ, X509_REQ_print,
+                 "no certificate request found in buffer");
+
 static PyObject *
 crypto_load_certificate_request(PyObject *module, PyObject *args)
 {
@@ -390,38 +362,9 @@ crypto_load_certificate_request(PyObject *module, PyObject *args)
                           ossl_bytes_conv, &buffer)) {
         return NULL;
     }
-    PyObject *result = NULL;
-    if (crypto_check_filetype(type, 0) < 0) {
-        goto done;
-    }
-    X509_REQ *req = NULL;
-    if (type == OSSL_FILETYPE_PEM) {
-        if (ossl_check_int_len(buffer.len, "buffer") < 0) {
-            goto done;
-        }
-        BIO *bio = BIO_new_mem_buf(buffer.data, (int)buffer.len);
-        if (bio != NULL) {
-            req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
-            BIO_free(bio);
-        }
-    }
-    else {
-        const unsigned char *p = (const unsigned char *)buffer.data;
-        req = d2i_X509_REQ(NULL, &p, (long)buffer.len);
-    }
-    if (req == NULL) {
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "no certificate request found in buffer");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
-        goto done;
-    }
-    result = req_adopt(st, req);
-done:
+    X509_REQ *req = crypto_decode(st, &req_codec, type, &buffer);
     ossl_bytes_release(&buffer);
-    return result;
+    return req == NULL ? NULL : req_adopt(st, req);
 }
 
 PyDoc_STRVAR(dump_certificate_request_doc,
@@ -442,27 +385,7 @@ crypto_dump_certificate_request(PyObject *module, PyObject *args)
                      Py_TYPE(req_obj)->tp_name);
         return NULL;
     }
-    if (crypto_check_filetype(type, 1) < 0) {
-        return NULL;
-    }
-    X509_REQ *req = ((X509ReqObject *)req_obj)->req;
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio == NULL) {
-        return ossl_raise(st->Error);
-    }
-    int ok;
-    if (type == OSSL_FILETYPE_PEM) {
-        ok = PEM_write_bio_X509_REQ(bio, req);
-    }
-    else if (type == OSSL_FILETYPE_ASN1) {
-        ok = i2d_X509_REQ_bio(bio, req);
-    }
-    else {
-        ok = X509_REQ_print_ex(bio, req, 0, 0);
-    }
-    PyObject *result = ok > 0 ? ossl_bio_to_bytes(bio) : ossl_raise(st->Error);
-    BIO_free(bio);
-    return result;
+    return crypto_encode(st, &req_codec, type, ((X509ReqObject *)req_obj)->req);
 }
 
 PyMethodDef crypto_x509req_functions[] = {

@@ -111,10 +111,7 @@ static PyObject *
 store_param_failed(X509StoreObject *self, const char *what)
 {
     crypto_state *st = crypto_state_of((PyObject *)self);
-    if (ERR_peek_error() == 0) {
-        return ossl_raise_msg(st->Error, "OpenSSL refused to set the %s", what);
-    }
-    return ossl_raise(st->Error);
+    return ossl_raise_or(st->Error, "OpenSSL refused to set the %s", what);
 }
 
 PyDoc_STRVAR(store_add_cert_doc,
@@ -310,12 +307,7 @@ store_load_locations(X509StoreObject *self, PyObject *args, PyObject *kwds)
     }
     OSSL_ALLOW_THREADS_END;
     if (!ok) {
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "no certificates could be loaded");
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "no certificates could be loaded");
         goto done;
     }
     result = Py_NewRef(Py_None);
@@ -389,8 +381,8 @@ PyDoc_STRVAR(store_set_host_doc,
 "set_host($self, name, /)\n--\n\n"
 "Require the certificate to be valid for the DNS name *name* (str or\n"
 "bytes; matched against the subjectAltName DNS entries, wildcards as\n"
-"RFC 6125 allows).  A mismatch fails with X509_V_ERR_HOSTNAME_MISMATCH.\n"
-"None removes the requirement.");
+"RFC 6125 allows), replacing any name set before.  A mismatch fails\n"
+"with X509_V_ERR_HOSTNAME_MISMATCH.  None removes the requirement.");
 
 static PyObject *
 store_set_host(X509StoreObject *self, PyObject *arg)
@@ -417,9 +409,9 @@ store_set_host(X509StoreObject *self, PyObject *arg)
 PyDoc_STRVAR(store_set_ip_doc,
 "set_ip($self, address, /)\n--\n\n"
 "Require the certificate to be valid for the IP address *address*, given\n"
-"as text ('192.0.2.1', '2001:db8::1').  A mismatch fails with\n"
-"X509_V_ERR_IP_ADDRESS_MISMATCH; a malformed address raises ValueError.\n"
-"None removes the requirement.");
+"as text ('192.0.2.1', '2001:db8::1'), replacing any address set before.\n"
+"A mismatch fails with X509_V_ERR_IP_ADDRESS_MISMATCH; a malformed\n"
+"address raises ValueError.  None removes the requirement.");
 
 static PyObject *
 store_set_ip(X509StoreObject *self, PyObject *arg)
@@ -448,9 +440,9 @@ store_set_ip(X509StoreObject *self, PyObject *arg)
 
 PyDoc_STRVAR(store_set_email_doc,
 "set_email($self, address, /)\n--\n\n"
-"Require the certificate to be valid for the e-mail address *address*.\n"
-"A mismatch fails with X509_V_ERR_EMAIL_MISMATCH.  None removes the\n"
-"requirement.");
+"Require the certificate to be valid for the e-mail address *address*,\n"
+"replacing any address set before.  A mismatch fails with\n"
+"X509_V_ERR_EMAIL_MISMATCH.  None removes the requirement.");
 
 static PyObject *
 store_set_email(X509StoreObject *self, PyObject *arg)

@@ -179,11 +179,7 @@ rand_bytes(PyObject *module, PyObject *args, PyObject *kwds)
     }
     if (ok != 1) {
         Py_DECREF(result);
-        if (ERR_peek_error() == 0) {
-            return ossl_raise_msg(st->Error, "the PRNG could not produce %zd bytes",
-                                  num);
-        }
-        return ossl_raise(st->Error);
+        return ossl_raise_or(st->Error, "the PRNG could not produce %zd bytes", num);
     }
     return result;
 }
@@ -234,13 +230,8 @@ rand_load_file(PyObject *module, PyObject *args, PyObject *kwds)
         OSSL_ALLOW_THREADS_END;
     }
     if (count < 0) {
-        if (ERR_peek_error() == 0) {
-            ossl_raise_msg(st->Error, "could not read random data from '%s'",
-                           path.data);
-        }
-        else {
-            ossl_raise(st->Error);
-        }
+        ossl_raise_or(st->Error, "could not read random data from '%s'",
+                      path.data);
         goto done;
     }
     ERR_clear_error();
@@ -271,13 +262,8 @@ rand_write_file(PyObject *module, PyObject *args, PyObject *kwds)
     OSSL_ALLOW_THREADS_END;
     PyObject *result;
     if (count < 0) {
-        if (ERR_peek_error() == 0) {
-            result = ossl_raise_msg(st->Error, "could not write random data to '%s'",
-                                    path.data);
-        }
-        else {
-            result = ossl_raise(st->Error);
-        }
+        result = ossl_raise_or(st->Error, "could not write random data to '%s'",
+                               path.data);
     }
     else {
         ERR_clear_error();

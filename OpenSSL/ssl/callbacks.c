@@ -14,6 +14,32 @@
 
 int ssl_connection_index = -1;
 int ssl_context_index = -1;
+int ssl_session_chain_index = -1;
+
+/* A session's remembered verified chain is copied with the session (TLS 1.3
+   tickets are copies of the handshake's session) and freed with it. */
+static int
+session_chain_dup(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from,
+                  void **from_d, int idx, long argl, void *argp)
+{
+    (void)to; (void)from; (void)idx; (void)argl; (void)argp;
+    STACK_OF(X509) *chain = *from_d;
+    if (chain != NULL) {
+        *from_d = X509_chain_up_ref(chain);
+        if (*from_d == NULL) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void
+session_chain_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+                   long argl, void *argp)
+{
+    (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+    sk_X509_pop_free(ptr, X509_free);
+}
 
 int
 ssl_callbacks_init(void)
@@ -26,7 +52,12 @@ ssl_callbacks_init(void)
     if (ssl_context_index < 0) {
         ssl_context_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     }
-    return ssl_connection_index < 0 || ssl_context_index < 0 ? -1 : 0;
+    if (ssl_session_chain_index < 0) {
+        ssl_session_chain_index = SSL_SESSION_get_ex_new_index(
+            0, NULL, NULL, session_chain_dup, session_chain_free);
+    }
+    return ssl_connection_index < 0 || ssl_context_index < 0
+        || ssl_session_chain_index < 0 ? -1 : 0;
 }
 
 ConnectionObject *
@@ -99,13 +130,66 @@ ssl_verify_trampoline(int preverify_ok, X509_STORE_CTX *store)
     return result;
 }
 
+/* ---- chain capture ----------------------------------------------------- */
+
+/*
+ * A resumed session skips certificate verification, so OpenSSL has no
+ * verified chain for it.  A client remembers the chain of its full
+ * handshake on the session, where get_verified_chain() finds it when the
+ * session is resumed.  Only clients: their sessions are not in a shared
+ * cache yet at this point, so nobody else reads the session meanwhile.
+ */
+static void
+remember_verified_chain(const SSL *ssl)
+{
+    if (SSL_is_server(ssl) || SSL_session_reused(ssl)) {
+        return;
+    }
+    SSL_SESSION *session = SSL_get_session(ssl);
+    STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
+    if (session == NULL || chain == NULL
+        || SSL_SESSION_get_ex_data(session, ssl_session_chain_index) != NULL) {
+        return;
+    }
+    STACK_OF(X509) *copy = X509_chain_up_ref(chain);
+    if (copy != NULL
+        && !SSL_SESSION_set_ex_data(session, ssl_session_chain_index, copy)) {
+        sk_X509_pop_free(copy, X509_free);
+    }
+    ERR_clear_error();
+}
+
+STACK_OF(X509) *
+ssl_session_verified_chain(const SSL *ssl)
+{
+    SSL_SESSION *session = SSL_get_session(ssl);
+    if (session == NULL || !SSL_session_reused(ssl)) {
+        return NULL;
+    }
+    return SSL_SESSION_get_ex_data(session, ssl_session_chain_index);
+}
+
 /* ---- info -------------------------------------------------------------- */
 
+/*
+ * Installed on every Connection (for the chain capture above); it takes
+ * the GIL only when there is a Python info callback.  The slots change
+ * only under the GIL: a read of one here that races with set_info_callback
+ * at worst skips or delivers that one event.
+ */
 void
 ssl_info_trampoline(const SSL *ssl, int where, int ret)
 {
     ConnectionObject *conn = ssl_connection_of(ssl);
     if (conn == NULL) {
+        return;
+    }
+    if (where & SSL_CB_HANDSHAKE_DONE) {
+        remember_verified_chain(ssl);
+    }
+    if (conn->cb.slot[SSL_SLOT_INFO] == NULL
+        && (conn->context == NULL
+            || conn->context->cb.slot[SSL_SLOT_INFO] == NULL)) {
         return;
     }
     ossl_callback_state cs;

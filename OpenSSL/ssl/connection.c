@@ -15,8 +15,9 @@
 
 #define CONN_STATE(self) ssl_state_of((PyObject *)(self))
 
-/* recv() never allocates more than this: OpenSSL hands out at most one
-   record (16 KiB) per read, so a bigger buffer would only be shrunk. */
+/* recv() allocates at most this much.  Like socket.recv it may return
+   less than asked, and one SSL_read gives at most a record or two (16 KiB
+   each), so recv(2**30) need not allocate a gigabyte to be shrunk. */
 #define RECV_MAX_ALLOC (1 << 20)
 
 PyObject *
@@ -51,6 +52,7 @@ claim(ConnectionObject *self)
         return -1;
     }
     self->busy = 1;
+    self->busy_thread = PyThread_get_thread_ident();
     return 0;
 }
 
@@ -60,8 +62,25 @@ release(ConnectionObject *self)
     self->busy = 0;
 }
 
-/* One SSL_* call with the GIL released; -1 (with RuntimeError) if another
-   call is running on this Connection. */
+int
+ssl_connection_claim(ConnectionObject *conn)
+{
+    return claim(conn);
+}
+
+void
+ssl_connection_release(ConnectionObject *conn)
+{
+    release(conn);
+}
+
+/*
+ * One SSL_* call with the GIL released; -1 (with RuntimeError) if another
+ * call is running on this Connection, or with the exception a signal
+ * handler raised.  A blocking socket read or write interrupted by a signal
+ * (EINTR) runs Python's signal handlers, so Ctrl-C stops a blocked recv(),
+ * and is then retried.
+ */
 static int
 run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
 {
@@ -69,31 +88,47 @@ run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
         return -1;
     }
     SSL *ssl = self->ssl;
-    OSSL_ALLOW_THREADS_BEGIN
-    ERR_clear_error();
-    errno = 0;
-    switch (op) {
-    case IO_HANDSHAKE:
-        io->ret = SSL_do_handshake(ssl);
+    for (;;) {
+        OSSL_ALLOW_THREADS_BEGIN
+        ERR_clear_error();
+        errno = 0;
+        switch (op) {
+        case IO_HANDSHAKE:
+            io->ret = SSL_do_handshake(ssl);
+            break;
+        case IO_READ:
+            io->ret = SSL_read(ssl, buf, len);
+            break;
+        case IO_PEEK:
+            io->ret = SSL_peek(ssl, buf, len);
+            break;
+        case IO_WRITE:
+            io->ret = SSL_write(ssl, buf, len);
+            break;
+        case IO_SHUTDOWN:
+            io->ret = SSL_shutdown(ssl);
+            break;
+        default:
+            io->ret = -1;
+        }
+        io->saved_errno = errno;
+        io->ssl_error = io->ret > 0 ? SSL_ERROR_NONE
+                                    : SSL_get_error(ssl, io->ret);
+        OSSL_ALLOW_THREADS_END;
+        if (io->ret <= 0 && io->saved_errno == EINTR
+            && self->transport == SSL_TRANSPORT_SOCKET
+            && (io->ssl_error == SSL_ERROR_WANT_READ
+                || io->ssl_error == SSL_ERROR_WANT_WRITE
+                || io->ssl_error == SSL_ERROR_SYSCALL)) {
+            if (PyErr_CheckSignals() < 0) {
+                ERR_clear_error();
+                release(self);
+                return -1;
+            }
+            continue;
+        }
         break;
-    case IO_READ:
-        io->ret = SSL_read(ssl, buf, len);
-        break;
-    case IO_PEEK:
-        io->ret = SSL_peek(ssl, buf, len);
-        break;
-    case IO_WRITE:
-        io->ret = SSL_write(ssl, buf, len);
-        break;
-    case IO_SHUTDOWN:
-        io->ret = SSL_shutdown(ssl);
-        break;
-    default:
-        io->ret = -1;
     }
-    io->saved_errno = errno;
-    io->ssl_error = io->ret > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, io->ret);
-    OSSL_ALLOW_THREADS_END;
     release(self);
     return 0;
 }
@@ -127,7 +162,11 @@ connection_make(ssl_state *st, PyTypeObject *type, PyObject *context,
        when more data is waiting; retry inside OpenSSL instead. */
     SSL_set_mode(ssl, SSL_MODE_AUTO_RETRY);
     SSL_set_ex_data(ssl, ssl_connection_index, self);
-    if (ssl_transport_attach(st, self, transport) < 0) {
+    /* Always ours: it remembers verified chains and finds the Python info
+       callback of the Connection or its Context at call time. */
+    SSL_set_info_callback(ssl, ssl_info_trampoline);
+    if (ssl_context_pin(ctx, ssl) < 0
+        || ssl_transport_attach(st, self, transport) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -148,6 +187,17 @@ connection_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     return connection_make(st, type, context, transport);
+}
+
+/* All the work happens in __new__; __init__ takes the same arguments so
+   that subclasses can call super().__init__(context, socket). */
+static int
+connection_init(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"context", "socket", NULL};
+    PyObject *context, *transport = Py_None;
+    return PyArg_ParseTupleAndKeywords(args, kwds, "O|O:Connection", kwlist,
+                                       &context, &transport) ? 0 : -1;
 }
 
 static int
@@ -293,8 +343,20 @@ connection_set_context(ConnectionObject *self, PyObject *arg)
                      Py_TYPE(arg)->tp_name);
         return NULL;
     }
+    /* From a callback of this Connection's own handshake (a servername
+       callback) is what OpenSSL expects; from another thread while the
+       handshake runs it would race with it. */
+    if (self->busy && self->busy_thread != PyThread_get_thread_ident()) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "the Connection is in use by another thread");
+        return NULL;
+    }
     if (SSL_set_SSL_CTX(self->ssl, ((ContextObject *)arg)->ctx) == NULL) {
         return ossl_raise(st->Error);
+    }
+    /* The new Context's cipher lists, CA names and chain apply from now. */
+    if (ssl_context_pin((ContextObject *)arg, self->ssl) < 0) {
+        return NULL;
     }
     Py_XSETREF(self->context, (ContextObject *)Py_NewRef(arg));
     Py_RETURN_NONE;
@@ -414,11 +476,9 @@ connection_set_info_callback(ConnectionObject *self, PyObject *arg)
                      Py_TYPE(arg)->tp_name);
         return NULL;
     }
+    /* None falls back to the Context's callback (the trampoline looks). */
     Py_XSETREF(self->cb.slot[SSL_SLOT_INFO],
                arg == Py_None ? NULL : Py_NewRef(arg));
-    /* With NULL here OpenSSL falls back to the Context's callback. */
-    SSL_set_info_callback(self->ssl,
-                          arg == Py_None ? NULL : ssl_info_trampoline);
     Py_RETURN_NONE;
 }
 
@@ -687,35 +747,26 @@ connection_sendall(ConnectionObject *self, PyObject *args, PyObject *kwds)
                                      ossl_bytes_conv, &buf, &flags)) {
         return NULL;
     }
-    if (claim(self) < 0) {
-        ossl_bytes_release(&buf);
-        return NULL;
-    }
     ssl_io_result io = {.ret = 1, .ssl_error = SSL_ERROR_NONE};
     Py_ssize_t done = 0;
-    SSL *ssl = self->ssl;
-    const char *data = buf.data;
-    Py_ssize_t total = buf.len;
-    OSSL_ALLOW_THREADS_BEGIN
-    while (done < total) {
-        Py_ssize_t chunk = total - done;
+    int rc = 0;
+    while (done < buf.len) {
+        Py_ssize_t chunk = buf.len - done;
         if (chunk > INT_MAX) {
             chunk = INT_MAX;
         }
-        ERR_clear_error();
-        errno = 0;
-        io.ret = SSL_write(ssl, data + done, (int)chunk);
-        io.saved_errno = errno;
-        if (io.ret <= 0) {
-            io.ssl_error = SSL_get_error(ssl, io.ret);
+        rc = run_io(self, IO_WRITE, (void *)(buf.data + done), (int)chunk,
+                    &io);
+        if (rc < 0 || io.ret <= 0) {
             break;
         }
         done += io.ret;
     }
-    OSSL_ALLOW_THREADS_END;
-    release(self);
     ossl_bytes_release(&buf);
-    if (io.ret <= 0 && total > 0) {
+    if (rc < 0) {
+        return NULL;
+    }
+    if (io.ret <= 0) {
         return ssl_raise_io_error(self, &io);
     }
     if (ssl_raise_stashed(self)) {
@@ -941,7 +992,11 @@ connection_connect(ConnectionObject *self, PyObject *arg)
         return NULL;
     }
     SSL_set_connect_state(self->ssl);
-    return PyObject_CallMethod(self->socket, "connect", "(O)", arg);
+    PyObject *r = PyObject_CallMethod(self->socket, "connect", "(O)", arg);
+    if (r != NULL) {
+        ssl_dtls_socket_connected(self);
+    }
+    return r;
 }
 
 PyDoc_STRVAR(connection_connect_ex_doc,
@@ -955,7 +1010,11 @@ connection_connect_ex(ConnectionObject *self, PyObject *arg)
         return NULL;
     }
     SSL_set_connect_state(self->ssl);
-    return PyObject_CallMethod(self->socket, "connect_ex", "(O)", arg);
+    PyObject *r = PyObject_CallMethod(self->socket, "connect_ex", "(O)", arg);
+    if (r != NULL) {
+        ssl_dtls_socket_connected(self);
+    }
+    return r;
 }
 
 PyDoc_STRVAR(connection_accept_doc,
@@ -980,7 +1039,9 @@ connection_accept(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
         return NULL;
     }
     ssl_state *st = CONN_STATE(self);
-    PyObject *conn = connection_make(st, Py_TYPE(self),
+    /* Always a plain Connection, as pyOpenSSL makes it: a subclass's
+       __init__ would not run here. */
+    PyObject *conn = connection_make(st, st->Connection_Type,
                                      (PyObject *)self->context,
                                      PyTuple_GET_ITEM(pair, 0));
     if (conn == NULL) {
@@ -1012,19 +1073,6 @@ connection_sock_shutdown(ConnectionObject *self, PyObject *args,
     PyObject *result = PyObject_Call(method, args, kwds);
     Py_DECREF(method);
     return result;
-}
-
-PyDoc_STRVAR(connection_makefile_doc,
-"makefile($self, *args, **kwargs)\n--\n\n"
-"Not available: a TLS connection cannot be duplicated.");
-
-static PyObject *
-connection_makefile(ConnectionObject *Py_UNUSED(self),
-                    PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
-{
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "Cannot make file object of OpenSSL.SSL.Connection");
-    return NULL;
 }
 
 /* ---- state ---------------------------------------------------------------- */
@@ -1196,7 +1244,8 @@ PyDoc_STRVAR(connection_get_verified_chain_doc,
 "get_verified_chain($self, *, as_cryptography=False)\n--\n\n"
 "The chain OpenSSL built from the peer's certificate to a trusted root,\n"
 "peer first, or None.  With VERIFY_NONE it is the chain as far as it\n"
-"could be built.");
+"could be built; on a client that resumed a session, the chain verified\n"
+"when the session was made.");
 
 static PyObject *
 connection_get_verified_chain(ConnectionObject *self, PyObject *args,
@@ -1208,6 +1257,10 @@ connection_get_verified_chain(ConnectionObject *self, PyObject *args,
         return NULL;
     }
     STACK_OF(X509) *chain = SSL_get0_verified_chain(self->ssl);
+    if (chain == NULL) {
+        /* A resumed session: the chain its full handshake verified. */
+        chain = ssl_session_verified_chain(self->ssl);
+    }
     if (chain == NULL) {
         Py_RETURN_NONE;
     }
@@ -1226,14 +1279,49 @@ connection_get_verify_result(ConnectionObject *self,
 }
 
 PyDoc_STRVAR(connection_get_client_ca_list_doc,
-"get_client_ca_list($self, /)\n--\n\n"
+"get_client_ca_list($self, *, as_cryptography=False)\n--\n\n"
 "The CA names a server sends (or, on a client, received) as acceptable\n"
-"issuers of client certificates, as X509Name objects.");
+"issuers of client certificates: X509Name objects, or cryptography\n"
+"x509.Name objects with as_cryptography=True.");
+
+/* A cryptography x509.Name with the DER encoding of `name`. */
+static PyObject *
+name_to_cryptography(const X509_NAME *name)
+{
+    unsigned char *der = NULL;
+    int len = i2d_X509_NAME(name, &der);
+    if (len < 0) {
+        PyErr_SetString(PyExc_ValueError, "the name cannot be encoded");
+        return NULL;
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize((const char *)der, len);
+    OPENSSL_free(der);
+    if (bytes == NULL) {
+        return NULL;
+    }
+    PyObject *x509mod = PyImport_ImportModule("cryptography.x509");
+    PyObject *result = NULL;
+    if (x509mod != NULL) {
+        PyObject *cls = PyObject_GetAttrString(x509mod, "Name");
+        if (cls != NULL) {
+            result = PyObject_CallMethod(cls, "from_bytes", "O", bytes);
+            Py_DECREF(cls);
+        }
+        Py_DECREF(x509mod);
+    }
+    Py_DECREF(bytes);
+    return result;
+}
 
 static PyObject *
-connection_get_client_ca_list(ConnectionObject *self,
-                              PyObject *Py_UNUSED(ignored))
+connection_get_client_ca_list(ConnectionObject *self, PyObject *args,
+                              PyObject *kwds)
 {
+    int as_crypto;
+    if (parse_as_cryptography(args, kwds, "get_client_ca_list",
+                              &as_crypto) < 0) {
+        return NULL;
+    }
     ssl_state *st = CONN_STATE(self);
     STACK_OF(X509_NAME) *names = SSL_get_client_CA_list(self->ssl);
     int n = names != NULL ? sk_X509_NAME_num(names) : 0;
@@ -1242,8 +1330,10 @@ connection_get_client_ca_list(ConnectionObject *self,
         return NULL;
     }
     for (int i = 0; i < n; i++) {
-        PyObject *item = st->crypto->x509name_from_ptr(
-            st->crypto, sk_X509_NAME_value(names, i));
+        const X509_NAME *name = sk_X509_NAME_value(names, i);
+        PyObject *item = as_crypto
+            ? name_to_cryptography(name)
+            : st->crypto->x509name_from_ptr(st->crypto, name);
         if (item == NULL) {
             Py_DECREF(list);
             return NULL;
@@ -1443,10 +1533,18 @@ connection_export_keying_material(ConnectionObject *self, PyObject *args,
         PyErr_SetString(PyExc_ValueError, "olen must not be negative");
         goto done;
     }
+    /* Before the handshake there are no keys; OpenSSL 3.0 may still
+       report success without writing the output. */
+    if (!SSL_is_init_finished(self->ssl)) {
+        ossl_raise_msg(CONN_STATE(self)->Error,
+                       "export_keying_material needs a finished handshake");
+        goto done;
+    }
     result = PyBytes_FromStringAndSize(NULL, olen);
     if (result == NULL) {
         goto done;
     }
+    memset(PyBytes_AS_STRING(result), 0, (size_t)olen);
     if (!SSL_export_keying_material(
             self->ssl, (unsigned char *)PyBytes_AS_STRING(result), (size_t)olen,
             label.data, (size_t)label.len, (const unsigned char *)context.data,
@@ -1585,7 +1683,6 @@ static PyMethodDef connection_methods[] = {
     METH(connect_ex, METH_O),
     METH(accept, METH_NOARGS),
     METH(sock_shutdown, METH_VARARGS | METH_KEYWORDS),
-    METH(makefile, METH_VARARGS | METH_KEYWORDS),
     METH(set_accept_state, METH_NOARGS),
     METH(set_connect_state, METH_NOARGS),
     METH(want_read, METH_NOARGS),
@@ -1601,7 +1698,7 @@ static PyMethodDef connection_methods[] = {
     METH(get_peer_cert_chain, METH_VARARGS | METH_KEYWORDS),
     METH(get_verified_chain, METH_VARARGS | METH_KEYWORDS),
     METH(get_verify_result, METH_NOARGS),
-    METH(get_client_ca_list, METH_NOARGS),
+    METH(get_client_ca_list, METH_VARARGS | METH_KEYWORDS),
     METH(get_cipher_list, METH_NOARGS),
     METH(get_cipher_name, METH_NOARGS),
     METH(get_cipher_bits, METH_NOARGS),
@@ -1634,6 +1731,7 @@ static PyType_Slot connection_slots[] = {
                 "with fileno()), or over a pair of memory BIOs when socket is\n"
                 "None.  Attributes it does not have come from the socket."},
     {Py_tp_new, connection_new},
+    {Py_tp_init, connection_init},
     {Py_tp_dealloc, connection_dealloc},
     {Py_tp_traverse, connection_traverse},
     {Py_tp_clear, connection_clear},

@@ -62,6 +62,55 @@ context_raise_stashed(ContextObject *self)
     return ossl_unstash_exception(&self->callback_error);
 }
 
+/* ---- what every new Connection copies ---------------------------------- */
+
+int
+ssl_context_pin(ContextObject *self, SSL *ssl)
+{
+    ssl_state *st = CONTEXT_STATE(self);
+    /* Suites first: SSL_set_cipher_list builds the SSL's list from its own
+       TLS 1.3 suites. */
+    const char *suites = self->ciphersuites != NULL
+        ? PyBytes_AS_STRING(self->ciphersuites) : OSSL_default_ciphersuites();
+    const char *list = self->cipher_list != NULL
+        ? PyBytes_AS_STRING(self->cipher_list) : OSSL_default_cipher_list();
+    if (!SSL_set_ciphersuites(ssl, suites) || !SSL_set_cipher_list(ssl, list)) {
+        ossl_raise(st->Error);
+        return -1;
+    }
+    /* A server sends its own (possibly empty) list, never the Context's. */
+    STACK_OF(X509_NAME) *names = SSL_CTX_get_client_CA_list(self->ctx);
+    STACK_OF(X509_NAME) *copy = names != NULL ? SSL_dup_CA_list(names)
+                                              : sk_X509_NAME_new_null();
+    if (copy == NULL) {
+        ossl_raise(st->Error);
+        return -1;
+    }
+    SSL_set_client_CA_list(ssl, copy);
+    /* Extra chain certificates stand for the chain of every certificate
+       that has none of its own; give those certificates a copy. */
+    STACK_OF(X509) *extra = NULL;
+    SSL_CTX_get_extra_chain_certs_only(self->ctx, &extra);
+    if (extra != NULL && sk_X509_num(extra) > 0) {
+        X509 *current = SSL_get_certificate(ssl);
+        for (long r = SSL_set_current_cert(ssl, SSL_CERT_SET_FIRST); r == 1;
+             r = SSL_set_current_cert(ssl, SSL_CERT_SET_NEXT)) {
+            STACK_OF(X509) *chain = NULL;
+            SSL_get0_chain_certs(ssl, &chain);
+            if ((chain == NULL || sk_X509_num(chain) == 0)
+                && !SSL_set1_chain(ssl, extra)) {
+                ossl_raise(st->Error);
+                return -1;
+            }
+        }
+        if (current != NULL) {
+            SSL_select_current_cert(ssl, current);
+        }
+        ERR_clear_error();
+    }
+    return 0;
+}
+
 /* ---- construction ------------------------------------------------------ */
 
 static PyObject *
@@ -136,12 +185,25 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return (PyObject *)self;
 }
 
+/* All the work happens in __new__; __init__ takes the same arguments so
+   that subclasses can call super().__init__(method). */
+static int
+context_init(PyObject *Py_UNUSED(self), PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"method", NULL};
+    PyObject *method;
+    return PyArg_ParseTupleAndKeywords(args, kwds, "O:Context", kwlist,
+                                       &method) ? 0 : -1;
+}
+
 static int
 context_traverse(ContextObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(self->app_data);
     Py_VISIT(self->callback_error);
+    Py_VISIT(self->cipher_list);
+    Py_VISIT(self->ciphersuites);
     return ssl_callbacks_traverse(&self->cb, visit, arg);
 }
 
@@ -150,6 +212,8 @@ context_clear(ContextObject *self)
 {
     Py_CLEAR(self->app_data);
     Py_CLEAR(self->callback_error);
+    Py_CLEAR(self->cipher_list);
+    Py_CLEAR(self->ciphersuites);
     ssl_callbacks_clear(&self->cb);
     return 0;
 }
@@ -247,6 +311,14 @@ context_set_cipher_list(ContextObject *self, PyObject *args)
         return NULL;
     }
     int ok = SSL_CTX_set_cipher_list(self->ctx, list.data);
+    if (ok) {
+        PyObject *copy = PyBytes_FromStringAndSize(list.data, list.len);
+        if (copy == NULL) {
+            ossl_bytes_release(&list);
+            return NULL;
+        }
+        Py_XSETREF(self->cipher_list, copy);
+    }
     ossl_bytes_release(&list);
     if (!ok) {
         return ossl_raise(CONTEXT_STATE(self)->Error);
@@ -268,6 +340,14 @@ context_set_tls13_ciphersuites(ContextObject *self, PyObject *args)
         return NULL;
     }
     int ok = SSL_CTX_set_ciphersuites(self->ctx, list.data);
+    if (ok) {
+        PyObject *copy = PyBytes_FromStringAndSize(list.data, list.len);
+        if (copy == NULL) {
+            ossl_bytes_release(&list);
+            return NULL;
+        }
+        Py_XSETREF(self->ciphersuites, copy);
+    }
     ossl_bytes_release(&list);
     if (!ok) {
         return ossl_raise(CONTEXT_STATE(self)->Error);
@@ -443,9 +523,10 @@ context_load_verify_locations(ContextObject *self, PyObject *args,
     }
     int ok;
     if (cafile.data == NULL && capath.data == NULL) {
+        /* SSL.Error as in pyOpenSSL: urllib3 catches exactly that here. */
         ok = 0;
-        PyErr_SetString(PyExc_ValueError,
-                        "cafile and capath cannot both be None");
+        ossl_raise_msg(CONTEXT_STATE(self)->Error,
+                       "cafile and capath cannot both be None");
     }
     else {
         ok = SSL_CTX_load_verify_locations(self->ctx, cafile.data, capath.data);
@@ -732,10 +813,44 @@ context_load_client_ca(ContextObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* A new X509_NAME from an X509Name or a cryptography x509.Name. */
+static X509_NAME *
+name_arg(ssl_state *st, PyObject *item)
+{
+    if (PyObject_TypeCheck(item, st->crypto->X509Name_Type)) {
+        return st->crypto->x509name_as_ptr(st->crypto, item);
+    }
+    if (PyObject_HasAttrString(item, "public_bytes")
+        && PyObject_HasAttrString(item, "rdns")) {
+        PyObject *der = PyObject_CallMethod(item, "public_bytes", NULL);
+        if (der == NULL) {
+            return NULL;
+        }
+        if (!PyBytes_Check(der)) {
+            Py_DECREF(der);
+            PyErr_SetString(PyExc_TypeError,
+                            "x509.Name.public_bytes() did not return bytes");
+            return NULL;
+        }
+        const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(der);
+        X509_NAME *name = d2i_X509_NAME(NULL, &p, PyBytes_GET_SIZE(der));
+        Py_DECREF(der);
+        if (name == NULL) {
+            ossl_raise(st->Error);
+        }
+        return name;
+    }
+    PyErr_Format(PyExc_TypeError,
+                 "certificate_authorities must hold X509Name or "
+                 "cryptography x509.Name objects, not %.100s",
+                 Py_TYPE(item)->tp_name);
+    return NULL;
+}
+
 PyDoc_STRVAR(context_set_client_ca_list_doc,
 "set_client_ca_list($self, certificate_authorities, /)\n--\n\n"
-"Send these names (a sequence of X509Name) to clients as the CAs whose\n"
-"certificates the server accepts.");
+"Send these names (X509Name or cryptography x509.Name objects) to clients\n"
+"as the CAs whose certificates the server accepts.");
 
 static PyObject *
 context_set_client_ca_list(ContextObject *self, PyObject *arg)
@@ -754,13 +869,7 @@ context_set_client_ca_list(ContextObject *self, PyObject *arg)
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        if (!PyObject_TypeCheck(item, st->crypto->X509Name_Type)) {
-            PyErr_Format(PyExc_TypeError,
-                         "certificate_authorities must hold X509Name objects, "
-                         "not %.100s", Py_TYPE(item)->tp_name);
-            goto fail;
-        }
-        X509_NAME *name = st->crypto->x509name_as_ptr(st->crypto, item);
+        X509_NAME *name = name_arg(st, item);
         if (name == NULL) {
             goto fail;
         }
@@ -851,7 +960,8 @@ context_get_session_cache_mode(ContextObject *self,
 
 PyDoc_STRVAR(context_set_timeout_doc,
 "set_timeout($self, timeout, /)\n--\n\n"
-"Set how long, in seconds, new sessions stay resumable (default 300).");
+"Set how long, in seconds, new sessions stay resumable; return the\n"
+"previous value.");
 
 static PyObject *
 context_set_timeout(ContextObject *self, PyObject *arg)
@@ -865,8 +975,8 @@ context_set_timeout(ContextObject *self, PyObject *arg)
     if (timeout == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    SSL_CTX_set_timeout(self->ctx, timeout);
-    Py_RETURN_NONE;
+    /* pyOpenSSL returns the previous timeout; so do we. */
+    return PyLong_FromLong(SSL_CTX_set_timeout(self->ctx, timeout));
 }
 
 PyDoc_STRVAR(context_get_timeout_doc,
@@ -1074,6 +1184,7 @@ static PyType_Slot context_slots[] = {
                 "one of the *_METHOD constants (TLS_METHOD, TLS_CLIENT_METHOD,\n"
                 "TLS_SERVER_METHOD, ...)."},
     {Py_tp_new, context_new},
+    {Py_tp_init, context_init},
     {Py_tp_dealloc, context_dealloc},
     {Py_tp_traverse, context_traverse},
     {Py_tp_clear, context_clear},

@@ -571,6 +571,10 @@ ssl_exec(PyObject *module)
         || ssl_init_connection(module, st) < 0) {
         return -1;
     }
+    if (ssl_init_fileio(module, st) < 0 || ssl_init_tlsext(module, st) < 0
+        || ssl_init_dtls(module, st) < 0) {
+        return -1;
+    }
 
     OSSL_SSLCAPI *api = &st->capi;
     api->version = OSSL_SSL_CAPI_VERSION;

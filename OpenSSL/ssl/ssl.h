@@ -72,6 +72,11 @@ typedef struct {
     ssl_callbacks cb;
     /* An exception raised by a callback during a Context call (passphrase). */
     PyObject *callback_error;
+    /* The cipher strings last set (bytes), NULL for OpenSSL's defaults:
+       every new Connection gets its own copy of the lists (see
+       ssl_context_pin). */
+    PyObject *cipher_list;
+    PyObject *ciphersuites;
     PyObject *weakreflist;
 } ContextObject;
 
@@ -102,6 +107,7 @@ typedef struct {
     /* An I/O call is running with the GIL released: OpenSSL objects are
        not safe for concurrent use, so a second one is refused. */
     int busy;
+    unsigned long busy_thread; /* PyThread_get_thread_ident() of that call */
     /* Scratch for later features (ALPN protos, session, ...); traversed
        and cleared with the rest. */
     PyObject *extra[4];
@@ -139,6 +145,14 @@ OSSL_HIDDEN PyObject *ssl_x509_list(ssl_state *st, STACK_OF(X509) *chain,
 /* ---- context.c --------------------------------------------------------- */
 
 OSSL_HIDDEN int ssl_init_context(PyObject *module, ssl_state *st);
+/*
+ * Give a new SSL its own copies of what OpenSSL would otherwise keep
+ * reading from the SSL_CTX during a handshake (cipher lists, client CA
+ * names, extra chain certificates), so that changing the Context later -
+ * from another thread, while handshakes run with the GIL released - never
+ * frees something a handshake is using.  -1 with an exception.
+ */
+OSSL_HIDDEN int ssl_context_pin(ContextObject *ctx, SSL *ssl);
 /* Visit/clear every slot of a callback table. */
 OSSL_HIDDEN int ssl_callbacks_traverse(ssl_callbacks *cb, visitproc visit,
                                        void *arg);
@@ -166,6 +180,10 @@ OSSL_HIDDEN PyObject *ssl_session_wrap(ssl_state *st, SSL_SESSION *session);
 OSSL_HIDDEN int ssl_callbacks_init(void);
 extern int ssl_connection_index;
 extern int ssl_context_index;
+extern int ssl_session_chain_index;
+/* The verified chain a client remembered on a session it resumed now
+   (borrowed), or NULL. */
+OSSL_HIDDEN STACK_OF(X509) *ssl_session_verified_chain(const SSL *ssl);
 
 OSSL_HIDDEN int ssl_verify_trampoline(int preverify_ok, X509_STORE_CTX *store);
 OSSL_HIDDEN void ssl_info_trampoline(const SSL *ssl, int where, int ret);
@@ -195,5 +213,35 @@ OSSL_HIDDEN PyObject *ssl_raise_io_error(ConnectionObject *conn,
                                          const ssl_io_result *io);
 /* Raise a callback exception stashed on `conn` (returns 1) or nothing (0). */
 OSSL_HIDDEN int ssl_raise_stashed(ConnectionObject *conn);
+
+/* ---- pybio.c ----------------------------------------------------------- */
+
+/* A BIO calling `transport`.read(n) / .write(data) for the Connection. */
+OSSL_HIDDEN int ssl_pybio_attach(ssl_state *st, ConnectionObject *conn,
+                                 PyObject *transport);
+
+/* ---- methods added by the feature files -------------------------------- */
+
+/* Put the methods of `defs` on a type made from a spec (extensions.c). */
+OSSL_HIDDEN int ssl_add_methods(PyTypeObject *type, PyMethodDef *defs);
+/* fileio.c: makefile, readline, readlines, writelines, bio_read_into, and
+   the raw io type under makefile(). */
+OSSL_HIDDEN int ssl_init_fileio(PyObject *module, ssl_state *st);
+/* tlsext.c: SNI, ALPN, OCSP, keylog, groups, PSK, post-handshake auth,
+   the session callback. */
+OSSL_HIDDEN int ssl_init_tlsext(PyObject *module, ssl_state *st);
+/* dtls.c: cookies, DTLSv1_listen, timeouts, MTU. */
+OSSL_HIDDEN int ssl_init_dtls(PyObject *module, ssl_state *st);
+/* A DTLS Connection on a UDP socket gets a datagram BIO: 1 when attached,
+   0 when `fd` is not for that, -1 with an exception. */
+OSSL_HIDDEN int ssl_dtls_attach_udp(ssl_state *st, ConnectionObject *conn,
+                                    int fd);
+/* After the UDP socket under a Connection was connect()ed. */
+OSSL_HIDDEN void ssl_dtls_socket_connected(ConnectionObject *conn);
+
+/* Python-visible behaviour shared by those files: claim the Connection for
+   one call with the GIL released (RuntimeError if it is busy). */
+OSSL_HIDDEN int ssl_connection_claim(ConnectionObject *conn);
+OSSL_HIDDEN void ssl_connection_release(ConnectionObject *conn);
 
 #endif

@@ -6,6 +6,7 @@
  *            descriptor, so records move without Python in the loop
  *   None     two memory BIOs: bio_write feeds `into_ssl`, bio_read drains
  *            `from_ssl`
+ *   object   with read()/write() but no fileno(): the BIO of pybio.c
  */
 #include "ssl.h"
 
@@ -35,20 +36,28 @@ ssl_transport_attach(ssl_state *st, ConnectionObject *conn, PyObject *transport)
         return 0;
     }
     /* A descriptor as an int works too, as in pyOpenSSL.  An object with
-       read()/write() but no fileno() is the place for a Python-object
-       transport (SSL_TRANSPORT_PYTHON). */
+       read()/write() but no fileno() gets the Python-object BIO. */
     if (!PyLong_Check(transport)
         && !PyObject_HasAttrString(transport, "fileno")) {
+        if (PyObject_HasAttrString(transport, "read")
+            && PyObject_HasAttrString(transport, "write")) {
+            return ssl_pybio_attach(st, conn, transport);
+        }
         PyErr_Format(PyExc_TypeError,
-                     "socket must be None or an object with fileno() "
-                     "(a socket), not %.100s", Py_TYPE(transport)->tp_name);
+                     "socket must be None, an object with fileno() (a "
+                     "socket) or one with read() and write(), not %.100s",
+                     Py_TYPE(transport)->tp_name);
         return -1;
     }
     int fd = PyObject_AsFileDescriptor(transport);
     if (fd < 0) {
         return -1;
     }
-    if (!SSL_set_fd(conn->ssl, fd)) {
+    int udp = ssl_dtls_attach_udp(st, conn, fd);
+    if (udp < 0) {
+        return -1;
+    }
+    if (!udp && !SSL_set_fd(conn->ssl, fd)) {
         ossl_raise(st->Error);
         return -1;
     }
