@@ -1741,6 +1741,14 @@ static PyType_Slot connection_slots[] = {
     {0, NULL},
 };
 
+/* The methods that live with their feature, after connection_methods. */
+static PyMethodDef *const connection_feature_methods[] = {
+    ssl_tlsext_connection_methods,
+    ssl_dtls_connection_methods,
+    ssl_fileio_connection_methods,
+    NULL,
+};
+
 static PyType_Spec connection_spec = {
     .name = "OpenSSL.SSL.Connection",
     .basicsize = sizeof(ConnectionObject),
@@ -1751,8 +1759,10 @@ static PyType_Spec connection_spec = {
 int
 ssl_init_connection(PyObject *module, ssl_state *st)
 {
-    st->Connection_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &connection_spec, NULL);
+    static PyMethodDef *all_methods;
+    st->Connection_Type = ssl_type_from_spec(module, &connection_spec,
+                                             connection_feature_methods,
+                                             &all_methods);
     if (st->Connection_Type == NULL) {
         return -1;
     }

@@ -1194,6 +1194,13 @@ static PyType_Slot context_slots[] = {
     {0, NULL},
 };
 
+/* The methods that live with their feature, after context_methods. */
+static PyMethodDef *const context_feature_methods[] = {
+    ssl_tlsext_context_methods,
+    ssl_dtls_context_methods,
+    NULL,
+};
+
 static PyType_Spec context_spec = {
     .name = "OpenSSL.SSL.Context",
     .basicsize = sizeof(ContextObject),
@@ -1204,8 +1211,10 @@ static PyType_Spec context_spec = {
 int
 ssl_init_context(PyObject *module, ssl_state *st)
 {
-    st->Context_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &context_spec, NULL);
+    static PyMethodDef *all_methods;
+    st->Context_Type = ssl_type_from_spec(module, &context_spec,
+                                          context_feature_methods,
+                                          &all_methods);
     if (st->Context_Type == NULL) {
         return -1;
     }

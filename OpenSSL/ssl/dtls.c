@@ -368,13 +368,13 @@ connection_get_cleartext_mtu(ConnectionObject *self,
     {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
      connection_##name##_doc}
 
-static PyMethodDef dtls_context_methods[] = {
+PyMethodDef ssl_dtls_context_methods[] = {
     CTX_METH(set_cookie_generate_callback, METH_O),
     CTX_METH(set_cookie_verify_callback, METH_O),
     {NULL, NULL, 0, NULL},
 };
 
-static PyMethodDef dtls_connection_methods[] = {
+PyMethodDef ssl_dtls_connection_methods[] = {
     CONN_METH(DTLSv1_listen, METH_NOARGS),
     CONN_METH(DTLSv1_get_timeout, METH_NOARGS),
     CONN_METH(DTLSv1_handle_timeout, METH_NOARGS),
@@ -384,13 +384,7 @@ static PyMethodDef dtls_connection_methods[] = {
 };
 
 int
-ssl_init_dtls(PyObject *module, ssl_state *st)
+ssl_init_dtls(PyObject *module)
 {
-    if (ossl_add_int(module, "DTLS1_COOKIE_LENGTH", DTLS1_COOKIE_LENGTH) < 0) {
-        return -1;
-    }
-    if (ssl_add_methods(st->Context_Type, dtls_context_methods) < 0) {
-        return -1;
-    }
-    return ssl_add_methods(st->Connection_Type, dtls_connection_methods);
+    return ossl_add_int(module, "DTLS1_COOKIE_LENGTH", DTLS1_COOKIE_LENGTH);
 }

@@ -5,7 +5,9 @@
  * (Context), connection.c (Connection), session.c (Session), callbacks.c
  * (the C trampolines OpenSSL calls: verify, passphrase, info, ...),
  * transport.c (socket / memory BIOs and turning SSL_get_error into the
- * module's exceptions).
+ * module's exceptions), pybio.c (the BIO over a Python object), and the
+ * feature files tlsext.c, dtls.c, fileio.c, whose Context and Connection
+ * methods join the types' own at module init (ssl_type_from_spec).
  */
 #ifndef OSSL_SSL_H
 #define OSSL_SSL_H
@@ -141,6 +143,17 @@ OSSL_HIDDEN PyObject *ssl_x509_out(ssl_state *st, X509 *x509,
 /* A list of the certificates of `chain`, as for ssl_x509_out. */
 OSSL_HIDDEN PyObject *ssl_x509_list(ssl_state *st, STACK_OF(X509) *chain,
                                     int as_cryptography);
+/*
+ * A type made from `spec` whose methods are those of its Py_tp_methods slot
+ * followed by each table of the NULL-terminated `feature_methods`.  Two
+ * tables naming the same method fail the import with SystemError.  The
+ * joined table is made once into *joined and kept for the life of the
+ * process (the type's method descriptors point into it).
+ */
+OSSL_HIDDEN PyTypeObject *ssl_type_from_spec(PyObject *module,
+                                             PyType_Spec *spec,
+                                             PyMethodDef *const *feature_methods,
+                                             PyMethodDef **joined);
 
 /* ---- context.c --------------------------------------------------------- */
 
@@ -220,18 +233,25 @@ OSSL_HIDDEN int ssl_raise_stashed(ConnectionObject *conn);
 OSSL_HIDDEN int ssl_pybio_attach(ssl_state *st, ConnectionObject *conn,
                                  PyObject *transport);
 
-/* ---- methods added by the feature files -------------------------------- */
+/* ---- the feature files ------------------------------------------------- */
 
-/* Put the methods of `defs` on a type made from a spec (extensions.c). */
-OSSL_HIDDEN int ssl_add_methods(PyTypeObject *type, PyMethodDef *defs);
-/* fileio.c: makefile, readline, readlines, writelines, bio_read_into, and
-   the raw io type under makefile(). */
-OSSL_HIDDEN int ssl_init_fileio(PyObject *module, ssl_state *st);
+/*
+ * Context and Connection methods that live with their feature: the type's
+ * methods are its own table followed by these (ssl_type_from_spec).
+ */
+extern PyMethodDef ssl_tlsext_context_methods[];
+extern PyMethodDef ssl_dtls_context_methods[];
+extern PyMethodDef ssl_tlsext_connection_methods[];
+extern PyMethodDef ssl_dtls_connection_methods[];
+extern PyMethodDef ssl_fileio_connection_methods[];
+/* fileio.c: makefile, readline, readlines, writelines, bio_read_into
+   (Connection), and the raw io type under makefile(). */
+OSSL_HIDDEN int ssl_init_fileio(PyObject *module);
 /* tlsext.c: SNI, ALPN, OCSP, keylog, groups, PSK, post-handshake auth,
-   the session callback. */
-OSSL_HIDDEN int ssl_init_tlsext(PyObject *module, ssl_state *st);
-/* dtls.c: cookies, DTLSv1_listen, timeouts, MTU. */
-OSSL_HIDDEN int ssl_init_dtls(PyObject *module, ssl_state *st);
+   the session callback, SRTP (their constants). */
+OSSL_HIDDEN int ssl_init_tlsext(PyObject *module);
+/* dtls.c: cookies, DTLSv1_listen, timeouts, MTU (their constants). */
+OSSL_HIDDEN int ssl_init_dtls(PyObject *module);
 /* A DTLS Connection on a UDP socket gets a datagram BIO: 1 when attached,
    0 when `fd` is not for that, -1 with an exception. */
 OSSL_HIDDEN int ssl_dtls_attach_udp(ssl_state *st, ConnectionObject *conn,

@@ -933,7 +933,7 @@ connection_get_selected_srtp_profile(ConnectionObject *self,
     {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
      connection_##name##_doc}
 
-static PyMethodDef tlsext_context_methods[] = {
+PyMethodDef ssl_tlsext_context_methods[] = {
     CTX_METH(set_tlsext_servername_callback, METH_O),
     CTX_METH(set_alpn_protos, METH_O),
     CTX_METH(set_alpn_select_callback, METH_O),
@@ -950,7 +950,7 @@ static PyMethodDef tlsext_context_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static PyMethodDef tlsext_connection_methods[] = {
+PyMethodDef ssl_tlsext_connection_methods[] = {
     CONN_METH(set_alpn_protos, METH_O),
     CONN_METH(get_alpn_proto_negotiated, METH_NOARGS),
     CONN_METH(request_ocsp, METH_NOARGS),
@@ -961,14 +961,8 @@ static PyMethodDef tlsext_connection_methods[] = {
 };
 
 int
-ssl_init_tlsext(PyObject *module, ssl_state *st)
+ssl_init_tlsext(PyObject *module)
 {
-    if (ossl_add_int(module, "VERIFY_POST_HANDSHAKE",
-                     SSL_VERIFY_POST_HANDSHAKE) < 0) {
-        return -1;
-    }
-    if (ssl_add_methods(st->Context_Type, tlsext_context_methods) < 0) {
-        return -1;
-    }
-    return ssl_add_methods(st->Connection_Type, tlsext_connection_methods);
+    return ossl_add_int(module, "VERIFY_POST_HANDSHAKE",
+                        SSL_VERIFY_POST_HANDSHAKE);
 }
