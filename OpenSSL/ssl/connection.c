@@ -396,17 +396,10 @@ connection_set_verify(ConnectionObject *self, PyObject *args, PyObject *kwds)
         return NULL;
     }
     int mode;
-    if (ossl_int_arg(mode_obj, "mode", &mode) < 0) {
+    if (ossl_int_arg(mode_obj, "mode", &mode) < 0
+        || ssl_callbacks_set(&self->cb, SSL_SLOT_VERIFY, callback, 1) < 0) {
         return NULL;
     }
-    if (callback != Py_None && !PyCallable_Check(callback)) {
-        PyErr_Format(PyExc_TypeError,
-                     "callback must be callable or None, not %.100s",
-                     Py_TYPE(callback)->tp_name);
-        return NULL;
-    }
-    Py_XSETREF(self->cb.slot[SSL_SLOT_VERIFY],
-               callback == Py_None ? NULL : Py_NewRef(callback));
     self->verify_override = 1;
     SSL_set_verify(self->ssl, mode,
                    callback == Py_None ? NULL : ssl_verify_trampoline);
@@ -470,15 +463,10 @@ PyDoc_STRVAR(connection_set_info_callback_doc,
 static PyObject *
 connection_set_info_callback(ConnectionObject *self, PyObject *arg)
 {
-    if (arg != Py_None && !PyCallable_Check(arg)) {
-        PyErr_Format(PyExc_TypeError,
-                     "callback must be callable or None, not %.100s",
-                     Py_TYPE(arg)->tp_name);
+    /* None falls back to the Context's callback (the trampoline looks). */
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_INFO, arg, 1) < 0) {
         return NULL;
     }
-    /* None falls back to the Context's callback (the trampoline looks). */
-    Py_XSETREF(self->cb.slot[SSL_SLOT_INFO],
-               arg == Py_None ? NULL : Py_NewRef(arg));
     Py_RETURN_NONE;
 }
 

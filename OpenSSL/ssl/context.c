@@ -33,25 +33,18 @@ ssl_callbacks_clear(ssl_callbacks *cb)
     }
 }
 
-/* Replace a slot's callable (None stores NULL). */
-static void
-set_slot(ssl_callbacks *cb, int slot, PyObject *value)
+int
+ssl_callbacks_set(ssl_callbacks *cb, int slot, PyObject *callback,
+                  int allow_none)
 {
-    PyObject *old = cb->slot[slot];
-    cb->slot[slot] = value == NULL || value == Py_None ? NULL : Py_NewRef(value);
-    Py_XDECREF(old);
-}
-
-/* TypeError unless `callback` is callable (or None when allowed). */
-static int
-check_callable(PyObject *callback, const char *name, int allow_none)
-{
-    if ((allow_none && callback == Py_None) || PyCallable_Check(callback)) {
-        return 0;
+    if (!(allow_none && callback == Py_None) && !PyCallable_Check(callback)) {
+        PyErr_Format(PyExc_TypeError, "callback must be callable%s, not %.100s",
+                     allow_none ? " or None" : "", Py_TYPE(callback)->tp_name);
+        return -1;
     }
-    PyErr_Format(PyExc_TypeError, "%s must be callable%s, not %.100s", name,
-                 allow_none ? " or None" : "", Py_TYPE(callback)->tp_name);
-    return -1;
+    Py_XSETREF(cb->slot[slot],
+               callback == Py_None ? NULL : Py_NewRef(callback));
+    return 0;
 }
 
 /* Raise the exception a callback stored during a Context call (1), or
@@ -462,10 +455,9 @@ context_set_verify(ContextObject *self, PyObject *args, PyObject *kwds)
     }
     int mode;
     if (ossl_int_arg(mode_obj, "mode", &mode) < 0
-        || check_callable(callback, "callback", 1) < 0) {
+        || ssl_callbacks_set(&self->cb, SSL_SLOT_VERIFY, callback, 1) < 0) {
         return NULL;
     }
-    set_slot(&self->cb, SSL_SLOT_VERIFY, callback);
     SSL_CTX_set_verify(self->ctx, mode,
                        callback == Py_None ? NULL : ssl_verify_trampoline);
     Py_RETURN_NONE;
@@ -782,11 +774,11 @@ context_set_passwd_cb(ContextObject *self, PyObject *args, PyObject *kwds)
                                      &callback, &userdata)) {
         return NULL;
     }
-    if (check_callable(callback, "callback", 0) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_PASSWD, callback, 0) < 0) {
         return NULL;
     }
-    set_slot(&self->cb, SSL_SLOT_PASSWD, callback);
-    set_slot(&self->cb, SSL_SLOT_PASSWD_DATA, userdata);
+    Py_XSETREF(self->cb.slot[SSL_SLOT_PASSWD_DATA],
+               userdata == Py_None ? NULL : Py_NewRef(userdata));
     Py_RETURN_NONE;
 }
 
@@ -1083,10 +1075,9 @@ PyDoc_STRVAR(context_set_info_callback_doc,
 static PyObject *
 context_set_info_callback(ContextObject *self, PyObject *arg)
 {
-    if (check_callable(arg, "callback", 1) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_INFO, arg, 1) < 0) {
         return NULL;
     }
-    set_slot(&self->cb, SSL_SLOT_INFO, arg);
     SSL_CTX_set_info_callback(self->ctx,
                               arg == Py_None ? NULL : ssl_info_trampoline);
     Py_RETURN_NONE;

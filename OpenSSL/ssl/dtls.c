@@ -159,18 +159,6 @@ cookie_verify_trampoline(SSL *ssl, const unsigned char *cookie,
     return result;
 }
 
-static int
-store(ContextObject *self, int slot, PyObject *callback)
-{
-    if (!PyCallable_Check(callback)) {
-        PyErr_Format(PyExc_TypeError, "callback must be callable, not %.100s",
-                     Py_TYPE(callback)->tp_name);
-        return -1;
-    }
-    Py_XSETREF(self->cb.slot[slot], Py_NewRef(callback));
-    return 0;
-}
-
 PyDoc_STRVAR(context_set_cookie_generate_callback_doc,
 "set_cookie_generate_callback($self, callback, /)\n--\n\n"
 "For a DTLS server: callback(connection) returns the cookie (bytes, at\n"
@@ -179,7 +167,7 @@ PyDoc_STRVAR(context_set_cookie_generate_callback_doc,
 static PyObject *
 context_set_cookie_generate_callback(ContextObject *self, PyObject *arg)
 {
-    if (store(self, SSL_SLOT_COOKIE_GENERATE, arg) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_COOKIE_GENERATE, arg, 0) < 0) {
         return NULL;
     }
     SSL_CTX_set_cookie_generate_cb(self->ctx, cookie_generate_trampoline);
@@ -194,7 +182,7 @@ PyDoc_STRVAR(context_set_cookie_verify_callback_doc,
 static PyObject *
 context_set_cookie_verify_callback(ContextObject *self, PyObject *arg)
 {
-    if (store(self, SSL_SLOT_COOKIE_VERIFY, arg) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_COOKIE_VERIFY, arg, 0) < 0) {
         return NULL;
     }
     SSL_CTX_set_cookie_verify_cb(self->ctx, cookie_verify_trampoline);

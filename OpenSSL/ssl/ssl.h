@@ -170,6 +170,10 @@ OSSL_HIDDEN int ssl_context_pin(ContextObject *ctx, SSL *ssl);
 OSSL_HIDDEN int ssl_callbacks_traverse(ssl_callbacks *cb, visitproc visit,
                                        void *arg);
 OSSL_HIDDEN void ssl_callbacks_clear(ssl_callbacks *cb);
+/* Keep `callback` in `slot` (None empties it when allow_none); TypeError
+   when it is not callable. */
+OSSL_HIDDEN int ssl_callbacks_set(ssl_callbacks *cb, int slot,
+                                  PyObject *callback, int allow_none);
 
 /* ---- connection.c ------------------------------------------------------ */
 

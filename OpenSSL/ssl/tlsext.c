@@ -18,20 +18,6 @@
 
 /* ---- shared helpers ------------------------------------------------------- */
 
-static int
-store_callback(ssl_callbacks *cb, int slot, PyObject *callback,
-               int allow_none)
-{
-    if (!(allow_none && callback == Py_None) && !PyCallable_Check(callback)) {
-        PyErr_Format(PyExc_TypeError, "callback must be callable%s, not %.100s",
-                     allow_none ? " or None" : "", Py_TYPE(callback)->tp_name);
-        return -1;
-    }
-    Py_XSETREF(cb->slot[slot],
-               callback == Py_None ? NULL : Py_NewRef(callback));
-    return 0;
-}
-
 /* The callback for `slot`, or NULL when there is none or an earlier
    callback of this call already failed; takes a reference. */
 static PyObject *
@@ -137,7 +123,7 @@ PyDoc_STRVAR(context_set_tlsext_servername_callback_doc,
 static PyObject *
 context_set_tlsext_servername_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_SERVERNAME, arg, 0) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_SERVERNAME, arg, 0) < 0) {
         return NULL;
     }
     SSL_CTX_set_tlsext_servername_callback(self->ctx, servername_trampoline);
@@ -264,7 +250,7 @@ PyDoc_STRVAR(context_set_alpn_select_callback_doc,
 static PyObject *
 context_set_alpn_select_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_ALPN_SELECT, arg, 0) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_ALPN_SELECT, arg, 0) < 0) {
         return NULL;
     }
     SSL_CTX_set_alpn_select_cb(self->ctx, alpn_select_trampoline, NULL);
@@ -426,7 +412,7 @@ set_ocsp_callback(ContextObject *self, PyObject *args, PyObject *kwds,
                                      &data)) {
         return NULL;
     }
-    if (store_callback(&self->cb, SSL_SLOT_OCSP, callback, 0) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_OCSP, callback, 0) < 0) {
         return NULL;
     }
     Py_XSETREF(self->cb.slot[SSL_SLOT_OCSP_DATA], Py_NewRef(data));
@@ -507,7 +493,7 @@ PyDoc_STRVAR(context_set_keylog_callback_doc,
 static PyObject *
 context_set_keylog_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_KEYLOG, arg, 1) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_KEYLOG, arg, 1) < 0) {
         return NULL;
     }
     SSL_CTX_set_keylog_callback(self->ctx,
@@ -565,7 +551,7 @@ PyDoc_STRVAR(context_set_session_callback_doc,
 static PyObject *
 context_set_session_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_SESSION, arg, 1) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_SESSION, arg, 1) < 0) {
         return NULL;
     }
     if (arg == Py_None) {
@@ -839,7 +825,7 @@ PyDoc_STRVAR(context_set_psk_client_callback_doc,
 static PyObject *
 context_set_psk_client_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_PSK_CLIENT, arg, 1) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_PSK_CLIENT, arg, 1) < 0) {
         return NULL;
     }
     SSL_CTX_set_psk_client_callback(
@@ -855,7 +841,7 @@ PyDoc_STRVAR(context_set_psk_server_callback_doc,
 static PyObject *
 context_set_psk_server_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_PSK_SERVER, arg, 1) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_PSK_SERVER, arg, 1) < 0) {
         return NULL;
     }
     SSL_CTX_set_psk_server_callback(
