@@ -422,17 +422,7 @@ PyDoc_STRVAR(connection_use_certificate_doc,
 static PyObject *
 connection_use_certificate(ConnectionObject *self, PyObject *arg)
 {
-    ssl_state *st = CONN_STATE(self);
-    X509 *x509 = ssl_x509_arg(st, arg, "cert");
-    if (x509 == NULL) {
-        return NULL;
-    }
-    int ok = SSL_use_certificate(self->ssl, x509);
-    X509_free(x509);
-    if (!ok) {
-        return ossl_raise(st->Error);
-    }
-    Py_RETURN_NONE;
+    return ssl_use_certificate(CONN_STATE(self), NULL, self->ssl, arg);
 }
 
 PyDoc_STRVAR(connection_use_privatekey_doc,
@@ -442,17 +432,7 @@ PyDoc_STRVAR(connection_use_privatekey_doc,
 static PyObject *
 connection_use_privatekey(ConnectionObject *self, PyObject *arg)
 {
-    ssl_state *st = CONN_STATE(self);
-    EVP_PKEY *pkey = ssl_pkey_arg(st, arg, "pkey");
-    if (pkey == NULL) {
-        return NULL;
-    }
-    int ok = SSL_use_PrivateKey(self->ssl, pkey);
-    EVP_PKEY_free(pkey);
-    if (!ok) {
-        return ossl_raise(st->Error);
-    }
-    Py_RETURN_NONE;
+    return ssl_use_privatekey(CONN_STATE(self), NULL, self->ssl, arg);
 }
 
 PyDoc_STRVAR(connection_set_info_callback_doc,

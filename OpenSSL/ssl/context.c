@@ -47,6 +47,38 @@ ssl_callbacks_set(ssl_callbacks *cb, int slot, PyObject *callback,
     return 0;
 }
 
+PyObject *
+ssl_use_certificate(ssl_state *st, SSL_CTX *ctx, SSL *ssl, PyObject *cert)
+{
+    X509 *x509 = ssl_x509_arg(st, cert, "cert");
+    if (x509 == NULL) {
+        return NULL;
+    }
+    int ok = ctx != NULL ? SSL_CTX_use_certificate(ctx, x509)
+                         : SSL_use_certificate(ssl, x509);
+    X509_free(x509);
+    if (!ok) {
+        return ossl_raise(st->Error);
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject *
+ssl_use_privatekey(ssl_state *st, SSL_CTX *ctx, SSL *ssl, PyObject *pkey)
+{
+    EVP_PKEY *key = ssl_pkey_arg(st, pkey, "pkey");
+    if (key == NULL) {
+        return NULL;
+    }
+    int ok = ctx != NULL ? SSL_CTX_use_PrivateKey(ctx, key)
+                         : SSL_use_PrivateKey(ssl, key);
+    EVP_PKEY_free(key);
+    if (!ok) {
+        return ossl_raise(st->Error);
+    }
+    Py_RETURN_NONE;
+}
+
 /* Raise the exception a callback stored during a Context call (1), or
    nothing (0). */
 static int
@@ -654,17 +686,7 @@ PyDoc_STRVAR(context_use_certificate_doc,
 static PyObject *
 context_use_certificate(ContextObject *self, PyObject *arg)
 {
-    ssl_state *st = CONTEXT_STATE(self);
-    X509 *x509 = ssl_x509_arg(st, arg, "cert");
-    if (x509 == NULL) {
-        return NULL;
-    }
-    int ok = SSL_CTX_use_certificate(self->ctx, x509);
-    X509_free(x509);
-    if (!ok) {
-        return ossl_raise(st->Error);
-    }
-    Py_RETURN_NONE;
+    return ssl_use_certificate(CONTEXT_STATE(self), self->ctx, NULL, arg);
 }
 
 PyDoc_STRVAR(context_add_extra_chain_cert_doc,
@@ -733,17 +755,7 @@ PyDoc_STRVAR(context_use_privatekey_doc,
 static PyObject *
 context_use_privatekey(ContextObject *self, PyObject *arg)
 {
-    ssl_state *st = CONTEXT_STATE(self);
-    EVP_PKEY *pkey = ssl_pkey_arg(st, arg, "pkey");
-    if (pkey == NULL) {
-        return NULL;
-    }
-    int ok = SSL_CTX_use_PrivateKey(self->ctx, pkey);
-    EVP_PKEY_free(pkey);
-    if (!ok) {
-        return ossl_raise(st->Error);
-    }
-    Py_RETURN_NONE;
+    return ssl_use_privatekey(CONTEXT_STATE(self), self->ctx, NULL, arg);
 }
 
 PyDoc_STRVAR(context_check_privatekey_doc,

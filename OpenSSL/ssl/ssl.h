@@ -170,6 +170,14 @@ OSSL_HIDDEN int ssl_context_pin(ContextObject *ctx, SSL *ssl);
 OSSL_HIDDEN int ssl_callbacks_traverse(ssl_callbacks *cb, visitproc visit,
                                        void *arg);
 OSSL_HIDDEN void ssl_callbacks_clear(ssl_callbacks *cb);
+/*
+ * What Context and Connection both set, on the SSL_CTX `ctx` or, when it is
+ * NULL, on the SSL `ssl`: None, or NULL with an exception.
+ */
+OSSL_HIDDEN PyObject *ssl_use_certificate(ssl_state *st, SSL_CTX *ctx,
+                                          SSL *ssl, PyObject *cert);
+OSSL_HIDDEN PyObject *ssl_use_privatekey(ssl_state *st, SSL_CTX *ctx,
+                                         SSL *ssl, PyObject *pkey);
 /* Keep `callback` in `slot` (None empties it when allow_none); TypeError
    when it is not callable. */
 OSSL_HIDDEN int ssl_callbacks_set(ssl_callbacks *cb, int slot,

@@ -82,6 +82,27 @@ alpn_wire(PyObject *protos)
     return wire;
 }
 
+/* Offer `protos` with ALPN on the SSL_CTX `ctx`, or when it is NULL on the
+   SSL `ssl`. */
+static PyObject *
+set_alpn_protos(ssl_state *st, SSL_CTX *ctx, SSL *ssl, PyObject *protos)
+{
+    PyObject *wire = alpn_wire(protos);
+    if (wire == NULL) {
+        return NULL;
+    }
+    const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(wire);
+    unsigned int len = (unsigned int)PyBytes_GET_SIZE(wire);
+    /* Both return 0 on success, unlike most of OpenSSL. */
+    int rc = ctx != NULL ? SSL_CTX_set_alpn_protos(ctx, data, len)
+                         : SSL_set_alpn_protos(ssl, data, len);
+    Py_DECREF(wire);
+    if (rc != 0) {
+        return ossl_raise(st->Error);
+    }
+    Py_RETURN_NONE;
+}
+
 /* ---- SNI ---------------------------------------------------------------------- */
 
 static int
@@ -226,19 +247,7 @@ PyDoc_STRVAR(context_set_alpn_protos_doc,
 static PyObject *
 context_set_alpn_protos(ContextObject *self, PyObject *arg)
 {
-    PyObject *wire = alpn_wire(arg);
-    if (wire == NULL) {
-        return NULL;
-    }
-    /* Returns 0 on success, unlike most of OpenSSL. */
-    int rc = SSL_CTX_set_alpn_protos(
-        self->ctx, (const unsigned char *)PyBytes_AS_STRING(wire),
-        (unsigned int)PyBytes_GET_SIZE(wire));
-    Py_DECREF(wire);
-    if (rc != 0) {
-        return ossl_raise(CTX_STATE(self)->Error);
-    }
-    Py_RETURN_NONE;
+    return set_alpn_protos(CTX_STATE(self), self->ctx, NULL, arg);
 }
 
 PyDoc_STRVAR(context_set_alpn_select_callback_doc,
@@ -264,18 +273,7 @@ PyDoc_STRVAR(connection_set_alpn_protos_doc,
 static PyObject *
 connection_set_alpn_protos(ConnectionObject *self, PyObject *arg)
 {
-    PyObject *wire = alpn_wire(arg);
-    if (wire == NULL) {
-        return NULL;
-    }
-    int rc = SSL_set_alpn_protos(
-        self->ssl, (const unsigned char *)PyBytes_AS_STRING(wire),
-        (unsigned int)PyBytes_GET_SIZE(wire));
-    Py_DECREF(wire);
-    if (rc != 0) {
-        return ossl_raise(CTX_STATE(self)->Error);
-    }
-    Py_RETURN_NONE;
+    return set_alpn_protos(CTX_STATE(self), NULL, self->ssl, arg);
 }
 
 PyDoc_STRVAR(connection_get_alpn_proto_negotiated_doc,
