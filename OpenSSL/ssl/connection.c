@@ -1613,9 +1613,7 @@ connection_set_session(ConnectionObject *self, PyObject *arg)
 
 /* ---- the method table ------------------------------------------------------- */
 
-#define METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
-     connection_##name##_doc}
+#define METH SSL_CONNECTION_METHOD
 #define ALIAS(alias, name, flags) \
     {#alias, (PyCFunction)(void (*)(void))connection_##name, flags, \
      connection_##name##_doc}
@@ -1728,16 +1726,9 @@ int
 ssl_init_connection(PyObject *module, ssl_state *st)
 {
     static PyMethodDef *all_methods;
-    st->Connection_Type = ssl_type_from_spec(module, &connection_spec,
-                                             connection_feature_methods,
-                                             &all_methods);
-    if (st->Connection_Type == NULL) {
-        return -1;
-    }
-    if (PyModule_AddType(module, st->Connection_Type) < 0) {
-        return -1;
-    }
-    /* 0.13 had the type under this name as well. */
-    return PyModule_AddObjectRef(module, "ConnectionType",
-                                 (PyObject *)st->Connection_Type);
+    /* 0.13 had the type under the name ConnectionType as well. */
+    st->Connection_Type = ssl_add_type(module, &connection_spec,
+                                       connection_feature_methods,
+                                       &all_methods, "ConnectionType");
+    return st->Connection_Type != NULL ? 0 : -1;
 }

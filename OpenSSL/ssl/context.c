@@ -1127,9 +1127,7 @@ static PyGetSetDef context_getset[] = {
     {NULL},
 };
 
-#define METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))context_##name, flags, \
-     context_##name##_doc}
+#define METH SSL_CONTEXT_METHOD
 
 static PyMethodDef context_methods[] = {
     METH(set_min_proto_version, METH_O),
@@ -1215,16 +1213,9 @@ int
 ssl_init_context(PyObject *module, ssl_state *st)
 {
     static PyMethodDef *all_methods;
-    st->Context_Type = ssl_type_from_spec(module, &context_spec,
-                                          context_feature_methods,
-                                          &all_methods);
-    if (st->Context_Type == NULL) {
-        return -1;
-    }
-    if (PyModule_AddType(module, st->Context_Type) < 0) {
-        return -1;
-    }
-    /* 0.13 had the type under this name as well. */
-    return PyModule_AddObjectRef(module, "ContextType",
-                                 (PyObject *)st->Context_Type);
+    /* 0.13 had the type under the name ContextType as well. */
+    st->Context_Type = ssl_add_type(module, &context_spec,
+                                    context_feature_methods, &all_methods,
+                                    "ContextType");
+    return st->Context_Type != NULL ? 0 : -1;
 }

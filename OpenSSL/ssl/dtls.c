@@ -349,25 +349,19 @@ connection_get_cleartext_mtu(ConnectionObject *self,
     return PyLong_FromSize_t(mtu);
 }
 
-#define CTX_METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))context_##name, flags, \
-     context_##name##_doc}
-#define CONN_METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
-     connection_##name##_doc}
 
 PyMethodDef ssl_dtls_context_methods[] = {
-    CTX_METH(set_cookie_generate_callback, METH_O),
-    CTX_METH(set_cookie_verify_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_cookie_generate_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_cookie_verify_callback, METH_O),
     {NULL, NULL, 0, NULL},
 };
 
 PyMethodDef ssl_dtls_connection_methods[] = {
-    CONN_METH(DTLSv1_listen, METH_NOARGS),
-    CONN_METH(DTLSv1_get_timeout, METH_NOARGS),
-    CONN_METH(DTLSv1_handle_timeout, METH_NOARGS),
-    CONN_METH(set_ciphertext_mtu, METH_O),
-    CONN_METH(get_cleartext_mtu, METH_NOARGS),
+    SSL_CONNECTION_METHOD(DTLSv1_listen, METH_NOARGS),
+    SSL_CONNECTION_METHOD(DTLSv1_get_timeout, METH_NOARGS),
+    SSL_CONNECTION_METHOD(DTLSv1_handle_timeout, METH_NOARGS),
+    SSL_CONNECTION_METHOD(set_ciphertext_mtu, METH_O),
+    SSL_CONNECTION_METHOD(get_cleartext_mtu, METH_NOARGS),
     {NULL, NULL, 0, NULL},
 };
 

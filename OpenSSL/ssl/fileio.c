@@ -724,16 +724,13 @@ done:
     return result;
 }
 
-#define METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
-     connection_##name##_doc}
 
 PyMethodDef ssl_fileio_connection_methods[] = {
-    METH(makefile, METH_VARARGS | METH_KEYWORDS),
-    METH(readline, METH_VARARGS),
-    METH(readlines, METH_VARARGS),
-    METH(writelines, METH_O),
-    METH(bio_read_into, METH_VARARGS),
+    SSL_CONNECTION_METHOD(makefile, METH_VARARGS | METH_KEYWORDS),
+    SSL_CONNECTION_METHOD(readline, METH_VARARGS),
+    SSL_CONNECTION_METHOD(readlines, METH_VARARGS),
+    SSL_CONNECTION_METHOD(writelines, METH_O),
+    SSL_CONNECTION_METHOD(bio_read_into, METH_VARARGS),
     {NULL, NULL, 0, NULL},
 };
 

@@ -82,8 +82,9 @@ methods_join(const char *type_name, PyMethodDef *first,
 }
 
 PyTypeObject *
-ssl_type_from_spec(PyObject *module, PyType_Spec *spec,
-                   PyMethodDef *const *feature_methods, PyMethodDef **joined)
+ssl_add_type(PyObject *module, PyType_Spec *spec,
+             PyMethodDef *const *feature_methods, PyMethodDef **joined,
+             const char *alias)
 {
     size_t nslots = 0;
     PyMethodDef *own = NULL;
@@ -121,6 +122,14 @@ ssl_type_from_spec(PyObject *module, PyType_Spec *spec,
     full.slots = slots;
     PyObject *type = PyType_FromModuleAndSpec(module, &full, NULL);
     PyMem_Free(slots);
+    if (type == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddType(module, (PyTypeObject *)type) < 0
+        || PyModule_AddObjectRef(module, alias, type) < 0) {
+        Py_DECREF(type);
+        return NULL;
+    }
     return (PyTypeObject *)type;
 }
 

@@ -7,7 +7,7 @@
  * transport.c (socket / memory BIOs and turning SSL_get_error into the
  * module's exceptions), pybio.c (the BIO over a Python object), and the
  * feature files tlsext.c, dtls.c, fileio.c, whose Context and Connection
- * methods join the types' own at module init (ssl_type_from_spec).
+ * methods join the types' own at module init (ssl_add_type).
  */
 #ifndef OSSL_SSL_H
 #define OSSL_SSL_H
@@ -144,16 +144,26 @@ OSSL_HIDDEN PyObject *ssl_x509_out(ssl_state *st, X509 *x509,
 OSSL_HIDDEN PyObject *ssl_x509_list(ssl_state *st, STACK_OF(X509) *chain,
                                     int as_cryptography);
 /*
- * A type made from `spec` whose methods are those of its Py_tp_methods slot
- * followed by each table of the NULL-terminated `feature_methods`.  Two
+ * Add to the module, under its own name and under `alias`, a type made from
+ * `spec` whose methods are those of its Py_tp_methods slot followed by each
+ * table of the NULL-terminated `feature_methods`; a new reference.  Two
  * tables naming the same method fail the import with SystemError.  The
  * joined table is made once into *joined and kept for the life of the
  * process (the type's method descriptors point into it).
  */
-OSSL_HIDDEN PyTypeObject *ssl_type_from_spec(PyObject *module,
-                                             PyType_Spec *spec,
-                                             PyMethodDef *const *feature_methods,
-                                             PyMethodDef **joined);
+OSSL_HIDDEN PyTypeObject *ssl_add_type(PyObject *module, PyType_Spec *spec,
+                                       PyMethodDef *const *feature_methods,
+                                       PyMethodDef **joined,
+                                       const char *alias);
+
+/* A PyMethodDef entry for context_<name> / connection_<name> and its
+   context_<name>_doc / connection_<name>_doc. */
+#define SSL_CONTEXT_METHOD(name, flags) \
+    {#name, (PyCFunction)(void (*)(void))context_##name, flags, \
+     context_##name##_doc}
+#define SSL_CONNECTION_METHOD(name, flags) \
+    {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
+     connection_##name##_doc}
 
 /* ---- context.c --------------------------------------------------------- */
 
@@ -249,7 +259,7 @@ OSSL_HIDDEN int ssl_pybio_attach(ssl_state *st, ConnectionObject *conn,
 
 /*
  * Context and Connection methods that live with their feature: the type's
- * methods are its own table followed by these (ssl_type_from_spec).
+ * methods are its own table followed by these (ssl_add_type).
  */
 extern PyMethodDef ssl_tlsext_context_methods[];
 extern PyMethodDef ssl_dtls_context_methods[];

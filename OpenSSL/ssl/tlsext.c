@@ -910,37 +910,31 @@ connection_get_selected_srtp_profile(ConnectionObject *self,
 
 /* ---- registration ------------------------------------------------------------------------ */
 
-#define CTX_METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))context_##name, flags, \
-     context_##name##_doc}
-#define CONN_METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
-     connection_##name##_doc}
 
 PyMethodDef ssl_tlsext_context_methods[] = {
-    CTX_METH(set_tlsext_servername_callback, METH_O),
-    CTX_METH(set_alpn_protos, METH_O),
-    CTX_METH(set_alpn_select_callback, METH_O),
-    CTX_METH(set_ocsp_server_callback, METH_VARARGS | METH_KEYWORDS),
-    CTX_METH(set_ocsp_client_callback, METH_VARARGS | METH_KEYWORDS),
-    CTX_METH(set_keylog_callback, METH_O),
-    CTX_METH(set_session_callback, METH_O),
-    CTX_METH(set_groups, METH_O),
-    CTX_METH(set_post_handshake_auth, METH_O),
-    CTX_METH(set_psk_client_callback, METH_O),
-    CTX_METH(set_psk_server_callback, METH_O),
-    CTX_METH(use_psk_identity_hint, METH_O),
-    CTX_METH(set_tlsext_use_srtp, METH_O),
+    SSL_CONTEXT_METHOD(set_tlsext_servername_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_alpn_protos, METH_O),
+    SSL_CONTEXT_METHOD(set_alpn_select_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_ocsp_server_callback, METH_VARARGS | METH_KEYWORDS),
+    SSL_CONTEXT_METHOD(set_ocsp_client_callback, METH_VARARGS | METH_KEYWORDS),
+    SSL_CONTEXT_METHOD(set_keylog_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_session_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_groups, METH_O),
+    SSL_CONTEXT_METHOD(set_post_handshake_auth, METH_O),
+    SSL_CONTEXT_METHOD(set_psk_client_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_psk_server_callback, METH_O),
+    SSL_CONTEXT_METHOD(use_psk_identity_hint, METH_O),
+    SSL_CONTEXT_METHOD(set_tlsext_use_srtp, METH_O),
     {NULL, NULL, 0, NULL},
 };
 
 PyMethodDef ssl_tlsext_connection_methods[] = {
-    CONN_METH(set_alpn_protos, METH_O),
-    CONN_METH(get_alpn_proto_negotiated, METH_NOARGS),
-    CONN_METH(request_ocsp, METH_NOARGS),
-    CONN_METH(session_reused, METH_NOARGS),
-    CONN_METH(verify_client_post_handshake, METH_NOARGS),
-    CONN_METH(get_selected_srtp_profile, METH_NOARGS),
+    SSL_CONNECTION_METHOD(set_alpn_protos, METH_O),
+    SSL_CONNECTION_METHOD(get_alpn_proto_negotiated, METH_NOARGS),
+    SSL_CONNECTION_METHOD(request_ocsp, METH_NOARGS),
+    SSL_CONNECTION_METHOD(session_reused, METH_NOARGS),
+    SSL_CONNECTION_METHOD(verify_client_post_handshake, METH_NOARGS),
+    SSL_CONNECTION_METHOD(get_selected_srtp_profile, METH_NOARGS),
     {NULL, NULL, 0, NULL},
 };
 
