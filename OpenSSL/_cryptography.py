@@ -48,9 +48,28 @@ def pkey_from_cryptography(key):
                     f"not {type(key).__name__}")
 
 
-def _der_bridge(dump, load, der_loader, class_name, argname):
-    """to_cryptography/from_cryptography for a type that dump(FILETYPE_ASN1)
-    writes, load(FILETYPE_ASN1) reads, cryptography.x509.<der_loader> reads
+# Our class -> (to_cryptography, from_cryptography), for the methods of the
+# same names that X509, X509Req and CRL share.
+_BRIDGES = {}
+
+
+def to_cryptography(obj):
+    for cls in type(obj).__mro__:
+        if cls in _BRIDGES:
+            return _BRIDGES[cls][0](obj)
+    raise TypeError(f"no cryptography counterpart for {type(obj).__name__}")
+
+
+def from_cryptography(cls, obj):
+    for base in cls.__mro__:
+        if base in _BRIDGES:
+            return _BRIDGES[base][1](obj)
+    raise TypeError(f"no cryptography counterpart for {cls.__name__}")
+
+
+def _der_bridge(cls, dump, load, der_loader, class_name, argname):
+    """to_cryptography/from_cryptography for `cls`, which dump(FILETYPE_ASN1)
+    writes and load(FILETYPE_ASN1) reads, cryptography.x509.<der_loader> reads
     and cryptography.x509.<class_name> writes with public_bytes()."""
 
     def to_cryptography(obj):
@@ -64,17 +83,18 @@ def _der_bridge(dump, load, der_loader, class_name, argname):
         der = obj.public_bytes(_serialization().Encoding.DER)
         return load(crypto.FILETYPE_ASN1, der)
 
+    _BRIDGES[cls] = (to_cryptography, from_cryptography)
     return to_cryptography, from_cryptography
 
 
 x509_to_cryptography, x509_from_cryptography = _der_bridge(
-    crypto.dump_certificate, crypto.load_certificate,
+    crypto.X509, crypto.dump_certificate, crypto.load_certificate,
     "load_der_x509_certificate", "Certificate", "crypto_cert")
 
 req_to_cryptography, req_from_cryptography = _der_bridge(
-    crypto.dump_certificate_request, crypto.load_certificate_request,
+    crypto.X509Req, crypto.dump_certificate_request, crypto.load_certificate_request,
     "load_der_x509_csr", "CertificateSigningRequest", "crypto_req")
 
 crl_to_cryptography, crl_from_cryptography = _der_bridge(
-    crypto.dump_crl, crypto.load_crl,
+    crypto.CRL, crypto.dump_crl, crypto.load_crl,
     "load_der_x509_crl", "CertificateRevocationList", "crypto_crl")

@@ -11,10 +11,14 @@ Everything is made fresh (no checked-in keys that expire).  The pieces:
   make_name(cn, **attrs)    an X509Name: make_name("x", O="Org", C="DE")
   make_cert(...)            one certificate, self-signed or issued by another
   make_chain(...)           CA -> intermediate -> leaf
+  openssl(*args)            run the `openssl` tool, the peer many tests check against
+  run_threads(targets)      call each function in a thread of its own, all at once
 """
 import ipaddress
 import itertools
 import os
+import subprocess
+import threading
 from typing import NamedTuple
 
 from OpenSSL import crypto
@@ -241,3 +245,39 @@ def make_chain(key_type="rsa", *, leaf_cn="localhost",
                      key_type=leaf_key_type or key_type, san=san,
                      **(leaf_kwargs or {}))
     return Chain(ca, intermediate, leaf)
+
+
+def cert_pem(cert):
+    """An X509 as PEM bytes."""
+    return crypto.dump_certificate(crypto.FILETYPE_PEM, cert)
+
+
+def openssl(*args, input=None, stderr=False):
+    """Run the openssl tool and return its stdout (bytes), followed by its
+    stderr when `stderr` is true (where -info and -verify report).  A
+    failing command raises AssertionError with what it printed."""
+    proc = subprocess.run(["openssl", *args], input=input, capture_output=True,
+                          timeout=60)
+    if proc.returncode != 0:
+        raise AssertionError(f"openssl {' '.join(args)} failed:\n"
+                             f"{proc.stderr.decode(errors='replace')}")
+    return proc.stdout + proc.stderr if stderr else proc.stdout
+
+
+def run_threads(targets, timeout=60):
+    """Call each function of `targets` in a thread of its own, all at once,
+    and wait for them; return the exceptions they raised (none: [])."""
+    errors = []
+
+    def run(target):
+        try:
+            target()
+        except Exception as exc:  # pragma: no cover - reported by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return errors

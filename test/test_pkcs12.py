@@ -6,30 +6,15 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import unittest
 
 import OpenSSL
 from OpenSSL import crypto
 
-from pki import make_ca, make_chain, make_key, make_leaf
+from pki import (cert_pem, make_ca, make_chain, make_key, make_leaf, openssl,
+                 run_threads)
 
 PEM = crypto.FILETYPE_PEM
-
-
-def openssl(*args, input=None):
-    """Run the openssl tool; return stdout (bytes), raising on failure."""
-    proc = subprocess.run(["openssl", *args], input=input, capture_output=True,
-                          timeout=60)
-    if proc.returncode != 0:
-        raise AssertionError(f"openssl {' '.join(args)} failed:\n"
-                             f"{proc.stderr.decode(errors='replace')}")
-    # -info reports the algorithms on stderr.
-    return proc.stdout + proc.stderr
-
-
-def cert_pem(cert):
-    return crypto.dump_certificate(PEM, cert)
 
 
 def pem_blocks(text, kind):
@@ -84,15 +69,16 @@ class Fixture:
         path = self.path("ours.p12")
         with open(path, "wb") as f:
             f.write(data)
+        # -info reports the algorithms on stderr.
         return openssl("pkcs12", "-in", path, "-passin", "pass:" + password,
-                       "-nodes", *options)
+                       "-nodes", *options, stderr=True)
 
     def close(self):
         self._dir.cleanup()
 
 
-class OpensslMadeTests(unittest.TestCase):
-    """Archives written by `openssl pkcs12 -export`."""
+class FixtureTests(unittest.TestCase):
+    """Tests sharing one Fixture (self.fx)."""
 
     @classmethod
     def setUpClass(cls):
@@ -101,6 +87,10 @@ class OpensslMadeTests(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.fx.close()
+
+
+class OpensslMadeTests(FixtureTests):
+    """Archives written by `openssl pkcs12 -export`."""
 
     def check_full(self, p12, name=None):
         chain = self.fx.chain
@@ -225,15 +215,11 @@ class OpensslMadeTests(unittest.TestCase):
                 p12 = crypto.load_pkcs12(data, b"secret")
                 results.append(cert_pem(p12.get_certificate()))
 
-        threads = [threading.Thread(target=work) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        self.assertEqual(run_threads([work] * 4), [])
         self.assertEqual(results, [self.fx.chain.leaf.pem()] * 20)
 
 
-class LegacyProviderTests(unittest.TestCase):
+class LegacyProviderTests(FixtureTests):
     """The legacy provider is loaded by the first archive that needs it, and
     not before (checked in a fresh interpreter through libcrypto itself)."""
 
@@ -283,17 +269,13 @@ class LegacyProviderTests(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.fx = Fixture()
+        super().setUpClass()
         cls.files = []
         for name, options in (("modern.p12", ()), ("old.p12", ("-legacy",))):
             path = cls.fx.path(name)
             with open(path, "wb") as f:
                 f.write(cls.fx.export_with_openssl(*options))
             cls.files.append(path)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.fx.close()
 
     def run_fresh(self, script):
         env = dict(os.environ)
@@ -317,16 +299,8 @@ class LegacyProviderTests(unittest.TestCase):
         self.assertEqual(proc.stdout.strip(), b"[0, 0, 0, 1, 1]")
 
 
-class ExportTests(unittest.TestCase):
+class ExportTests(FixtureTests):
     """Archives written here, read by `openssl pkcs12` and by ourselves."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.fx = Fixture()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.fx.close()
 
     def make_p12(self, name=b"my key"):
         chain = self.fx.chain

@@ -1,28 +1,14 @@
 """PKCS7: structures made by `openssl crl2pkcs7`, `openssl smime` and
 `openssl cms`, loaded, inspected and dumped back for `openssl pkcs7`."""
 import os
-import subprocess
 import tempfile
 import unittest
 
 from OpenSSL import crypto
 
-from pki import make_chain
+from pki import cert_pem, make_chain, openssl
 
 PEM, ASN1, TEXT = crypto.FILETYPE_PEM, crypto.FILETYPE_ASN1, crypto.FILETYPE_TEXT
-
-
-def openssl(*args, input=None):
-    proc = subprocess.run(["openssl", *args], input=input, capture_output=True,
-                          timeout=60)
-    if proc.returncode != 0:
-        raise AssertionError(f"openssl {' '.join(args)} failed:\n"
-                             f"{proc.stderr.decode(errors='replace')}")
-    return proc.stdout
-
-
-def cert_pem(cert):
-    return crypto.dump_certificate(PEM, cert)
 
 
 class PKCS7Tests(unittest.TestCase):

@@ -1,25 +1,16 @@
 """NetscapeSPKI: SPKACs made by `openssl spkac` load and verify here, and ours
 pass `openssl spkac -verify`."""
 import base64
+import functools
 import os
-import subprocess
 import tempfile
-import threading
 import unittest
 
 from OpenSSL import crypto
 
-from pki import make_key
+from pki import make_key, openssl, run_threads
 
 PEM = crypto.FILETYPE_PEM
-
-
-def openssl(*args):
-    proc = subprocess.run(["openssl", *args], capture_output=True, timeout=60)
-    if proc.returncode != 0:
-        raise AssertionError(f"openssl {' '.join(args)} failed:\n"
-                             f"{proc.stderr.decode(errors='replace')}")
-    return proc.stdout + proc.stderr
 
 
 def public_pem(key):
@@ -55,7 +46,7 @@ class SPKITests(unittest.TestCase):
         path = os.path.join(self.dir, "ours.spkac")
         with open(path, "wb") as f:
             f.write(b"SPKAC=" + b64 + b"\n")
-        return openssl("spkac", "-in", path, "-verify")
+        return openssl("spkac", "-in", path, "-verify", stderr=True)
 
     def make_spki(self, key, digest="sha256"):
         spki = crypto.NetscapeSPKI()
@@ -180,12 +171,8 @@ class SPKITests(unittest.TestCase):
         spkis = [crypto.NetscapeSPKI() for _ in range(8)]
         for spki in spkis:
             spki.set_pubkey(key)
-        threads = [threading.Thread(target=s.sign, args=(key, "sha256"))
-                   for s in spkis]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        self.assertEqual(
+            run_threads(functools.partial(s.sign, key, "sha256") for s in spkis), [])
         for spki in spkis:
             self.assertIs(spki.verify(key), True)
 

@@ -13,7 +13,7 @@ import pytest
 from OpenSSL import crypto
 
 import pki
-from pki import DAY
+from pki import DAY, run_threads
 
 Flags = crypto.X509StoreFlags
 Purpose = crypto.X509StorePurpose
@@ -476,11 +476,7 @@ def test_concurrent_verifications_share_a_store(chain):
                 pass
             results.append(len(ok.get_verified_chain()))
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    assert run_threads([work] * 4) == []
     assert results == [3] * 200
 
 
@@ -503,12 +499,7 @@ def test_set_store_while_another_thread_verifies(chain):
         while not done.is_set():
             ctx.set_store(store_with(chain.ca.cert))
 
-    threads = [threading.Thread(target=verifier),
-               threading.Thread(target=replacer)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    assert run_threads([verifier, replacer]) == []
     assert outcomes == [3] * 300
 
 

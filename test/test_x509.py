@@ -1,6 +1,7 @@
 """X509: every getter and setter, signing, loading/dumping, chains that the
 `openssl` tool accepts, and conversion to and from `cryptography`."""
 import datetime
+import functools
 import subprocess
 import tempfile
 import threading
@@ -9,7 +10,7 @@ import unittest
 from OpenSSL import crypto
 
 import pki
-from pki import DAY, make_cert, make_key, make_name
+from pki import DAY, make_cert, make_key, make_name, run_threads
 
 
 def openssl(*args, input=None):
@@ -258,20 +259,12 @@ class SignTests(unittest.TestCase):
     def test_sign_in_threads(self):
         key = make_key("rsa")
         certs = [self._cert(key) for _ in range(4)]
-        errors = []
 
-        def work(cert):
-            try:
-                for _ in range(5):
-                    cert.sign(key, "sha256")
-            except Exception as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-        threads = [threading.Thread(target=work, args=(c,)) for c in certs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(errors, [])
+        def sign_five_times(cert):
+            for _ in range(5):
+                cert.sign(key, "sha256")
+        self.assertEqual(
+            run_threads(functools.partial(sign_five_times, c) for c in certs), [])
         for cert in certs:
             self.assertEqual(cert.get_signature_algorithm(),
                              b"sha256WithRSAEncryption")

@@ -1,12 +1,12 @@
 """X509Req: building, signing and verifying requests, loading and dumping,
 and conversion to and from `cryptography`."""
+import functools
 import subprocess
-import threading
 import unittest
 
 from OpenSSL import crypto
 
-from pki import make_cert, make_key
+from pki import make_cert, make_key, run_threads
 
 
 def make_req(key, cn="req.example", digest="sha256", extensions=()):
@@ -124,20 +124,12 @@ class SignVerifyTests(unittest.TestCase):
         reqs = [crypto.X509Req() for _ in range(4)]
         for req in reqs:
             req.set_pubkey(key)
-        errors = []
 
-        def work(req):
-            try:
-                for _ in range(5):
-                    req.sign(key, "sha256")
-            except Exception as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-        threads = [threading.Thread(target=work, args=(r,)) for r in reqs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(errors, [])
+        def sign_five_times(req):
+            for _ in range(5):
+                req.sign(key, "sha256")
+        self.assertEqual(
+            run_threads(functools.partial(sign_five_times, r) for r in reqs), [])
         for req in reqs:
             self.assertTrue(req.verify(key))
 

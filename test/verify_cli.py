@@ -67,21 +67,20 @@ def _pem(obj):
     return crypto.dump_certificate(crypto.FILETYPE_PEM, obj)
 
 
-def _load_certs(path):
-    """Every certificate of a PEM file."""
+def _load_pem_blocks(path, label, load):
+    """Every `label` block of a PEM file, read with load(FILETYPE_PEM, block)."""
     with open(path, "rb") as f:
         data = f.read()
-    blocks = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----",
-                        data, re.S)
-    return [crypto.load_certificate(crypto.FILETYPE_PEM, b) for b in blocks]
+    pattern = b"-----BEGIN %s-----.+?-----END %s-----" % (label, label)
+    return [load(crypto.FILETYPE_PEM, b) for b in re.findall(pattern, data, re.S)]
+
+
+def _load_certs(path):
+    return _load_pem_blocks(path, b"CERTIFICATE", crypto.load_certificate)
 
 
 def _load_crls(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    blocks = re.findall(rb"-----BEGIN X509 CRL-----.+?-----END X509 CRL-----",
-                        data, re.S)
-    return [crypto.load_crl(crypto.FILETYPE_PEM, b) for b in blocks]
+    return _load_pem_blocks(path, b"X509 CRL", crypto.load_crl)
 
 
 @dataclass

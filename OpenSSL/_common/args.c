@@ -15,6 +15,25 @@ ossl_bytes_release(ossl_bytes *b)
     b->len = 0;
 }
 
+/* What a converter starts from: no data, no buffer view, no owner. */
+static void
+bytes_reset(ossl_bytes *b)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->has_view = 0;
+    b->owner = NULL;
+}
+
+/* Take over the new reference `bytes` as the data. */
+static void
+bytes_own(ossl_bytes *b, PyObject *bytes)
+{
+    b->owner = bytes;
+    b->data = PyBytes_AS_STRING(bytes);
+    b->len = PyBytes_GET_SIZE(bytes);
+}
+
 int
 ossl_bytes_conv(PyObject *obj, void *out)
 {
@@ -23,10 +42,7 @@ ossl_bytes_conv(PyObject *obj, void *out)
         ossl_bytes_release(b);
         return 1;
     }
-    b->data = NULL;
-    b->len = 0;
-    b->has_view = 0;
-    b->owner = NULL;
+    bytes_reset(b);
     if (obj == Py_None && b->allow_none) {
         return Py_CLEANUP_SUPPORTED;
     }
@@ -90,9 +106,7 @@ ossl_cstring_conv(PyObject *obj, void *out)
         if (copy == NULL) {
             return 0;
         }
-        b->owner = copy;
-        b->data = PyBytes_AS_STRING(copy);
-        b->len = PyBytes_GET_SIZE(copy);
+        bytes_own(b, copy);
     }
     return Py_CLEANUP_SUPPORTED;
 }
@@ -105,10 +119,7 @@ ossl_path_conv(PyObject *obj, void *out)
         ossl_bytes_release(b);
         return 1;
     }
-    b->data = NULL;
-    b->len = 0;
-    b->has_view = 0;
-    b->owner = NULL;
+    bytes_reset(b);
     if (obj == Py_None && b->allow_none) {
         return Py_CLEANUP_SUPPORTED;
     }
@@ -135,14 +146,12 @@ ossl_path_conv(PyObject *obj, void *out)
         }
         return 0;
     }
-    b->owner = encoded;
-    b->data = PyBytes_AS_STRING(encoded);
-    b->len = PyBytes_GET_SIZE(encoded);
+    bytes_own(b, encoded);
     return Py_CLEANUP_SUPPORTED;
 }
 
 int
-ossl_int_arg(PyObject *obj, const char *name, int *out)
+ossl_long_arg(PyObject *obj, const char *name, long *out)
 {
     if (!PyLong_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s", name,
@@ -150,8 +159,23 @@ ossl_int_arg(PyObject *obj, const char *name, int *out)
         return -1;
     }
     long value = PyLong_AsLong(obj);
-    if ((value == -1 && PyErr_Occurred()) || value < INT_MIN || value > INT_MAX) {
+    if (value == -1 && PyErr_Occurred()) {
         PyErr_Clear();
+        PyErr_Format(PyExc_OverflowError, "%s is out of range: %R", name, obj);
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+int
+ossl_int_arg(PyObject *obj, const char *name, int *out)
+{
+    long value;
+    if (ossl_long_arg(obj, name, &value) < 0) {
+        return -1;
+    }
+    if (value < INT_MIN || value > INT_MAX) {
         PyErr_Format(PyExc_OverflowError, "%s is out of range: %R", name, obj);
         return -1;
     }

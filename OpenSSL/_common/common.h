@@ -73,6 +73,8 @@ OSSL_HIDDEN void ossl_bytes_release(ossl_bytes *b);
 
 /* An int argument: TypeError/OverflowError naming `name`; -1 on failure. */
 OSSL_HIDDEN int ossl_int_arg(PyObject *obj, const char *name, int *out);
+/* The same for a C long. */
+OSSL_HIDDEN int ossl_long_arg(PyObject *obj, const char *name, long *out);
 
 /* A Py_ssize_t length that must fit an OpenSSL int: ValueError naming `name`. */
 OSSL_HIDDEN int ossl_check_int_len(Py_ssize_t len, const char *name);

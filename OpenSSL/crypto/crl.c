@@ -21,9 +21,7 @@ crl_adopt(crypto_state *st, X509_CRL *crl)
 static X509_CRL *
 crl_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
-    if (!PyObject_TypeCheck(obj, st->CRL_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a CRL, not %.100s", argname,
-                     Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->CRL_Type, argname)) {
         return NULL;
     }
     return ((CRLObject *)obj)->crl;
@@ -332,26 +330,9 @@ PyDoc_STRVAR(crl_to_cryptography_doc,
 "to_cryptography($self, /)\n--\n\n"
 "Return the CRL as a ``cryptography.x509.CertificateRevocationList``.");
 
-static PyObject *
-crl_to_cryptography(CRLObject *self, PyObject *Py_UNUSED(ignored))
-{
-    return crypto_bridge_call(crypto_state_of((PyObject *)self),
-                              "crl_to_cryptography", (PyObject *)self);
-}
-
 PyDoc_STRVAR(crl_from_cryptography_doc,
 "from_cryptography($type, crypto_crl, /)\n--\n\n"
 "Return a CRL holding the ``cryptography`` CRL *crypto_crl*.");
-
-static PyObject *
-crl_from_cryptography(PyTypeObject *type, PyObject *crypto_crl)
-{
-    crypto_state *st = crypto_state_of_type(type);
-    if (st == NULL) {
-        return NULL;
-    }
-    return crypto_bridge_call(st, "crl_from_cryptography", crypto_crl);
-}
 
 static PyMethodDef crl_methods[] = {
     {"get_revoked", (PyCFunction)crl_get_revoked, METH_NOARGS, crl_get_revoked_doc},
@@ -371,9 +352,9 @@ static PyMethodDef crl_methods[] = {
      crl_sign_doc},
     {"export", (PyCFunction)(void (*)(void))crl_export,
      METH_VARARGS | METH_KEYWORDS, crl_export_doc},
-    {"to_cryptography", (PyCFunction)crl_to_cryptography, METH_NOARGS,
+    {"to_cryptography", (PyCFunction)crypto_to_cryptography, METH_NOARGS,
      crl_to_cryptography_doc},
-    {"from_cryptography", (PyCFunction)crl_from_cryptography,
+    {"from_cryptography", (PyCFunction)crypto_from_cryptography,
      METH_O | METH_CLASS, crl_from_cryptography_doc},
     {NULL},
 };

@@ -152,6 +152,14 @@ OSSL_HIDDEN PyObject *crypto_bridge(crypto_state *st);
 /* Call OpenSSL._cryptography.<func>(*args); NULL with an exception. */
 OSSL_HIDDEN PyObject *crypto_bridge_call(crypto_state *st, const char *func,
                                          PyObject *arg);
+/* 1 if `obj` is a `type` (or of a subclass); else 0 with TypeError
+   "<argname> must be a(n) <type>, not <obj's type>". */
+OSSL_HIDDEN int crypto_is_a(PyObject *obj, PyTypeObject *type,
+                            const char *argname);
+/* The to_cryptography method and from_cryptography classmethod of X509,
+   X509Req and CRL (OpenSSL._cryptography picks the conversion by class). */
+OSSL_HIDDEN PyObject *crypto_to_cryptography(PyObject *self, PyObject *ignored);
+OSSL_HIDDEN PyObject *crypto_from_cryptography(PyTypeObject *type, PyObject *obj);
 /* "filetype must be FILETYPE_PEM or FILETYPE_ASN1[ or FILETYPE_TEXT]" */
 OSSL_HIDDEN int crypto_check_filetype(int type, int allow_text);
 /*
@@ -177,9 +185,10 @@ OSSL_HIDDEN void *crypto_decode(crypto_state *st, const crypto_codec *codec,
    else ValueError): bytes, or NULL with an exception. */
 OSSL_HIDDEN PyObject *crypto_encode(crypto_state *st, const crypto_codec *codec,
                                     int type, const void *obj);
-/* A Python type made from `spec` for this module, added under its name. */
+/* A Python type made from `spec` for this module, added under its name and,
+   unless NULL, under `alias` too (pyOpenSSL's X509Type and the like). */
 OSSL_HIDDEN PyTypeObject *crypto_add_type(PyObject *module, PyType_Spec *spec,
-                                          PyObject *base);
+                                          const char *alias);
 
 /* ---- pkey.c ------------------------------------------------------------ */
 
@@ -188,6 +197,16 @@ extern PyMethodDef crypto_pkey_functions[];
 /* A new PKey taking its own reference to `pkey`. */
 OSSL_HIDDEN PyObject *crypto_pkey_wrap(crypto_state *st, EVP_PKEY *pkey,
                                        int only_public);
+/* get_pubkey() of X509, X509Req and NetscapeSPKI: a public-only PKey of
+   `pkey` (borrowed), or for NULL Error "the <owner> has no public key" when
+   OpenSSL gives no reason. */
+OSSL_HIDDEN PyObject *crypto_pubkey_wrap(crypto_state *st, EVP_PKEY *pkey,
+                                         const char *owner);
+/* set_pubkey(pkey) of the same types: set(obj, the EVP_PKEY of the PKey
+   `arg`); -1 with an exception. */
+typedef int (*crypto_pubkey_setter)(void *obj, EVP_PKEY *pkey);
+OSSL_HIDDEN int crypto_set_pubkey(crypto_state *st, void *obj,
+                                  crypto_pubkey_setter set, PyObject *arg);
 /* The EVP_PKEY of a PKey (borrowed); TypeError naming `argname` otherwise,
    ValueError if the PKey is still empty. */
 OSSL_HIDDEN EVP_PKEY *crypto_pkey_arg(crypto_state *st, PyObject *obj,
@@ -203,6 +222,12 @@ OSSL_HIDDEN int crypto_digest_for_key(EVP_PKEY *pkey, const char *name,
 OSSL_HIDDEN int crypto_init_x509(PyObject *module, crypto_state *st);
 extern PyMethodDef crypto_x509_functions[];
 OSSL_HIDDEN PyObject *crypto_x509_wrap(crypto_state *st, X509 *x509);
+/* A new X509 holding a private copy of `x509`: changing either never changes
+   the other. */
+OSSL_HIDDEN PyObject *crypto_x509_copy(crypto_state *st, const X509 *x509);
+/* A new list of such copies of the certificates of `certs`. */
+OSSL_HIDDEN PyObject *crypto_x509_copies(crypto_state *st,
+                                         const STACK_OF(X509) *certs);
 /* Our X509 (borrowed X509 *); TypeError naming `argname` otherwise. */
 OSSL_HIDDEN X509 *crypto_x509_arg(crypto_state *st, PyObject *obj,
                                   const char *argname);

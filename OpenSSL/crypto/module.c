@@ -4,6 +4,8 @@
  */
 #include "crypto.h"
 
+#include <string.h>
+
 crypto_state *
 crypto_state_of_type(PyTypeObject *type)
 {
@@ -37,6 +39,39 @@ crypto_bridge_call(crypto_state *st, const char *func, PyObject *arg)
         return NULL;
     }
     return PyObject_CallMethod(bridge, func, "O", arg);
+}
+
+PyObject *
+crypto_to_cryptography(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return crypto_bridge_call(crypto_state_of(self), "to_cryptography", self);
+}
+
+PyObject *
+crypto_from_cryptography(PyTypeObject *type, PyObject *obj)
+{
+    crypto_state *st = crypto_state_of_type(type);
+    PyObject *bridge = st == NULL ? NULL : crypto_bridge(st);
+    if (bridge == NULL) {
+        return NULL;
+    }
+    return PyObject_CallMethod(bridge, "from_cryptography", "OO", (PyObject *)type,
+                               obj);
+}
+
+int
+crypto_is_a(PyObject *obj, PyTypeObject *type, const char *argname)
+{
+    if (PyObject_TypeCheck(obj, type)) {
+        return 1;
+    }
+    /* tp_name is "OpenSSL.crypto.X509": name the type as users write it. */
+    const char *name = strrchr(type->tp_name, '.');
+    name = name == NULL ? type->tp_name : name + 1;
+    PyErr_Format(PyExc_TypeError, "%s must be %s %s, not %.100s", argname,
+                 strchr("AEIOUX", name[0]) != NULL ? "an" : "a", name,
+                 Py_TYPE(obj)->tp_name);
+    return 0;
 }
 
 int
@@ -108,14 +143,16 @@ crypto_encode(crypto_state *st, const crypto_codec *codec, int type,
 }
 
 PyTypeObject *
-crypto_add_type(PyObject *module, PyType_Spec *spec, PyObject *base)
+crypto_add_type(PyObject *module, PyType_Spec *spec, const char *alias)
 {
     PyTypeObject *type = (PyTypeObject *)PyType_FromModuleAndSpec(module, spec,
-                                                                  base);
+                                                                  NULL);
     if (type == NULL) {
         return NULL;
     }
-    if (PyModule_AddType(module, type) < 0) {
+    if (PyModule_AddType(module, type) < 0
+        || (alias != NULL
+            && PyModule_AddObjectRef(module, alias, (PyObject *)type) < 0)) {
         Py_DECREF(type);
         return NULL;
     }
@@ -191,14 +228,10 @@ capi_x509store_from_ptr(const OSSL_CryptoCAPI *api, X509_STORE *store)
 static X509_STORE *
 capi_x509store_as_ptr(const OSSL_CryptoCAPI *api, PyObject *obj)
 {
-    crypto_state *st = capi_state(api);
-    if (!PyObject_TypeCheck(obj, st->X509Store_Type)) {
-        PyErr_Format(PyExc_TypeError, "store must be an X509Store, not %.100s",
-                     Py_TYPE(obj)->tp_name);
-        return NULL;
+    X509_STORE *store = crypto_x509store_arg(capi_state(api), obj, "store");
+    if (store != NULL) {
+        X509_STORE_up_ref(store);
     }
-    X509_STORE *store = ((X509StoreObject *)obj)->store;
-    X509_STORE_up_ref(store);
     return store;
 }
 

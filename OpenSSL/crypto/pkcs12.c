@@ -613,11 +613,6 @@ PyMethodDef crypto_pkcs12_functions[] = {
 int
 crypto_init_pkcs12(PyObject *module, crypto_state *st)
 {
-    st->PKCS12_Type = crypto_add_type(module, &p12_spec, NULL);
-    if (st->PKCS12_Type == NULL
-        || PyModule_AddObjectRef(module, "PKCS12Type",
-                                 (PyObject *)st->PKCS12_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->PKCS12_Type = crypto_add_type(module, &p12_spec, "PKCS12Type");
+    return st->PKCS12_Type == NULL ? -1 : 0;
 }

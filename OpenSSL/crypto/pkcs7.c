@@ -135,26 +135,11 @@ p7_get_certificates(PKCS7Object *self, PyObject *Py_UNUSED(ignored))
     if (count <= 0) {
         Py_RETURN_NONE;
     }
-    PyObject *result = PyTuple_New(count);
-    if (result == NULL) {
-        return NULL;
-    }
-    for (int i = 0; i < count; i++) {
-        /* A copy: the X509 objects must not change this structure's
-           certificates, nor share them with it. */
-        X509 *copy = X509_dup(sk_X509_value(certs, i));
-        if (copy == NULL) {
-            Py_DECREF(result);
-            return ossl_raise(st->Error);
-        }
-        PyObject *cert = crypto_x509_wrap(st, copy);
-        X509_free(copy);
-        if (cert == NULL) {
-            Py_DECREF(result);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(result, i, cert);
-    }
+    /* Copies: the X509 objects must not change this structure's
+       certificates, nor share them with it. */
+    PyObject *list = crypto_x509_copies(st, certs);
+    PyObject *result = list == NULL ? NULL : PyList_AsTuple(list);
+    Py_XDECREF(list);
     return result;
 }
 
@@ -239,9 +224,7 @@ crypto_dump_pkcs7_data(PyObject *module, PyObject *args)
         || ossl_int_arg(type_obj, "type", &type) < 0) {
         return NULL;
     }
-    if (!PyObject_TypeCheck(obj, st->PKCS7_Type)) {
-        PyErr_Format(PyExc_TypeError, "pkcs7 must be a PKCS7, not %.100s",
-                     Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->PKCS7_Type, "pkcs7")) {
         return NULL;
     }
     return crypto_encode(st, &p7_codec, type, ((PKCS7Object *)obj)->p7);
@@ -256,10 +239,6 @@ PyMethodDef crypto_pkcs7_functions[] = {
 int
 crypto_init_pkcs7(PyObject *module, crypto_state *st)
 {
-    st->PKCS7_Type = crypto_add_type(module, &p7_spec, NULL);
-    if (st->PKCS7_Type == NULL
-        || PyModule_AddObjectRef(module, "PKCS7Type", (PyObject *)st->PKCS7_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->PKCS7_Type = crypto_add_type(module, &p7_spec, "PKCS7Type");
+    return st->PKCS7_Type == NULL ? -1 : 0;
 }

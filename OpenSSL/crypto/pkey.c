@@ -24,6 +24,31 @@ crypto_pkey_wrap(crypto_state *st, EVP_PKEY *pkey, int only_public)
     return (PyObject *)self;
 }
 
+PyObject *
+crypto_pubkey_wrap(crypto_state *st, EVP_PKEY *pkey, const char *owner)
+{
+    if (pkey == NULL) {
+        return ossl_raise_or(st->Error, "the %s has no public key", owner);
+    }
+    return crypto_pkey_wrap(st, pkey, 1);
+}
+
+int
+crypto_set_pubkey(crypto_state *st, void *obj, crypto_pubkey_setter set,
+                  PyObject *arg)
+{
+    EVP_PKEY *pkey = crypto_pkey_arg(st, arg, "pkey");
+    if (pkey == NULL) {
+        return -1;
+    }
+    ERR_clear_error();
+    if (!set(obj, pkey)) {
+        ossl_raise(st->Error);
+        return -1;
+    }
+    return 0;
+}
+
 /* Takes ownership of `pkey` (freed on failure). */
 static PyObject *
 pkey_adopt(crypto_state *st, EVP_PKEY *pkey, int only_public)
@@ -36,9 +61,7 @@ pkey_adopt(crypto_state *st, EVP_PKEY *pkey, int only_public)
 EVP_PKEY *
 crypto_pkey_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
-    if (!PyObject_TypeCheck(obj, st->PKey_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a PKey, not %.100s", argname,
-                     Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->PKey_Type, argname)) {
         return NULL;
     }
     PKeyObject *key = (PKeyObject *)obj;
@@ -915,7 +938,7 @@ PyMethodDef crypto_pkey_functions[] = {
 int
 crypto_init_pkey(PyObject *module, crypto_state *st)
 {
-    st->PKey_Type = crypto_add_type(module, &pkey_spec, NULL);
+    st->PKey_Type = crypto_add_type(module, &pkey_spec, "PKeyType");
     if (st->PKey_Type == NULL) {
         return -1;
     }
@@ -924,8 +947,7 @@ crypto_init_pkey(PyObject *module, crypto_state *st)
     if (st->EllipticCurve_Type == NULL) {
         return -1;
     }
-    if (PyModule_AddObjectRef(module, "PKeyType", (PyObject *)st->PKey_Type) < 0
-        || ossl_add_int(module, "TYPE_RSA", EVP_PKEY_RSA) < 0
+    if (ossl_add_int(module, "TYPE_RSA", EVP_PKEY_RSA) < 0
         || ossl_add_int(module, "TYPE_DSA", EVP_PKEY_DSA) < 0
         || ossl_add_int(module, "TYPE_DH", EVP_PKEY_DH) < 0
         || ossl_add_int(module, "TYPE_EC", EVP_PKEY_EC) < 0

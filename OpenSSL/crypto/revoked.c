@@ -111,9 +111,7 @@ crypto_revoked_wrap(crypto_state *st, const X509_REVOKED *revoked)
 X509_REVOKED *
 crypto_revoked_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
-    if (!PyObject_TypeCheck(obj, st->Revoked_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a Revoked, not %.100s", argname,
-                     Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->Revoked_Type, argname)) {
         return NULL;
     }
     return ((RevokedObject *)obj)->revoked;

@@ -160,13 +160,10 @@ PyDoc_STRVAR(spki_get_pubkey_doc,
 static PyObject *
 spki_get_pubkey(NetscapeSPKIObject *self, PyObject *Py_UNUSED(ignored))
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
     ERR_clear_error();
     EVP_PKEY *pkey = NETSCAPE_SPKI_get_pubkey(self->spki);
-    if (pkey == NULL) {
-        return ossl_raise_or(st->Error, "the SPKAC has no public key");
-    }
-    PyObject *result = crypto_pkey_wrap(st, pkey, 1);
+    PyObject *result = crypto_pubkey_wrap(crypto_state_of((PyObject *)self), pkey,
+                                          "SPKAC");
     EVP_PKEY_free(pkey);
     return result;
 }
@@ -178,14 +175,9 @@ PyDoc_STRVAR(spki_set_pubkey_doc,
 static PyObject *
 spki_set_pubkey(NetscapeSPKIObject *self, PyObject *arg)
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    EVP_PKEY *pkey = crypto_pkey_arg(st, arg, "pkey");
-    if (pkey == NULL) {
+    if (crypto_set_pubkey(crypto_state_of((PyObject *)self), self->spki,
+                          (crypto_pubkey_setter)NETSCAPE_SPKI_set_pubkey, arg) < 0) {
         return NULL;
-    }
-    ERR_clear_error();
-    if (!NETSCAPE_SPKI_set_pubkey(self->spki, pkey)) {
-        return ossl_raise(st->Error);
     }
     Py_RETURN_NONE;
 }
@@ -224,11 +216,6 @@ PyMethodDef crypto_spki_functions[] = {
 int
 crypto_init_spki(PyObject *module, crypto_state *st)
 {
-    st->NetscapeSPKI_Type = crypto_add_type(module, &spki_spec, NULL);
-    if (st->NetscapeSPKI_Type == NULL
-        || PyModule_AddObjectRef(module, "NetscapeSPKIType",
-                                 (PyObject *)st->NetscapeSPKI_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->NetscapeSPKI_Type = crypto_add_type(module, &spki_spec, "NetscapeSPKIType");
+    return st->NetscapeSPKI_Type == NULL ? -1 : 0;
 }

@@ -209,19 +209,6 @@ storectx_verify_cb(int ok, X509_STORE_CTX *ctx)
     return ok;
 }
 
-/* A new X509 object holding a private copy of `x509`. */
-static PyObject *
-storectx_cert_copy(crypto_state *st, X509 *x509)
-{
-    X509 *copy = X509_dup(x509);
-    if (copy == NULL) {
-        return ossl_raise(st->Error);
-    }
-    PyObject *obj = crypto_x509_wrap(st, copy);
-    X509_free(copy);
-    return obj;
-}
-
 /* Raise X509StoreContextError for the failed verification in `ctx`. */
 static PyObject *
 storectx_raise(crypto_state *st, X509_STORE_CTX *ctx, X509 *leaf)
@@ -246,7 +233,7 @@ storectx_raise(crypto_state *st, X509_STORE_CTX *ctx, X509 *leaf)
         depth = 0;
     }
     ERR_clear_error();
-    PyObject *cert = storectx_cert_copy(st, culprit);
+    PyObject *cert = crypto_x509_copy(st, culprit);
     if (cert == NULL) {
         return NULL;
     }
@@ -328,16 +315,7 @@ storectx_run(X509StoreContextObject *self, int want_chain)
         result = Py_NewRef(Py_None);
         goto done;
     }
-    int count = sk_X509_num(verified);
-    result = PyList_New(count);
-    for (int i = 0; result != NULL && i < count; i++) {
-        PyObject *cert = storectx_cert_copy(st, sk_X509_value(verified, i));
-        if (cert == NULL) {
-            Py_CLEAR(result);
-            break;
-        }
-        PyList_SET_ITEM(result, i, cert);
-    }
+    result = crypto_x509_copies(st, verified);
 done:
     X509_STORE_CTX_free(ctx);
     sk_X509_pop_free(untrusted, X509_free);

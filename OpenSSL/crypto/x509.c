@@ -27,12 +27,36 @@ x509_adopt(crypto_state *st, X509 *x509)
     return obj;
 }
 
+PyObject *
+crypto_x509_copy(crypto_state *st, const X509 *x509)
+{
+    X509 *copy = X509_dup(x509);
+    if (copy == NULL) {
+        return ossl_raise(st->Error);
+    }
+    return x509_adopt(st, copy);
+}
+
+PyObject *
+crypto_x509_copies(crypto_state *st, const STACK_OF(X509) *certs)
+{
+    int count = sk_X509_num(certs);
+    PyObject *list = PyList_New(count < 0 ? 0 : count);
+    for (int i = 0; list != NULL && i < count; i++) {
+        PyObject *cert = crypto_x509_copy(st, sk_X509_value(certs, i));
+        if (cert == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, cert);
+    }
+    return list;
+}
+
 X509 *
 crypto_x509_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
-    if (!PyObject_TypeCheck(obj, st->X509_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s must be an X509, not %.100s", argname,
-                     Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->X509_Type, argname)) {
         return NULL;
     }
     return ((X509Object *)obj)->x509;
@@ -299,6 +323,24 @@ x509_get_issuer(X509Object *self, PyObject *Py_UNUSED(ignored))
                                 X509_get_issuer_name(self->x509), (PyObject *)self);
 }
 
+typedef int (*name_setter)(X509 *, const X509_NAME *);
+
+static PyObject *
+x509_set_name(X509Object *self, PyObject *arg, const char *argname,
+              name_setter set)
+{
+    crypto_state *st = crypto_state_of((PyObject *)self);
+    X509_NAME *name = crypto_x509name_arg(st, arg, argname);
+    if (name == NULL) {
+        return NULL;
+    }
+    if (!set(self->x509, name)) {
+        return ossl_raise(st->Error);
+    }
+    x509_touch(self->x509);
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(x509_set_subject_doc,
 "set_subject($self, subject, /)\n--\n\n"
 "Set the subject to a copy of the X509Name *subject*.");
@@ -306,16 +348,7 @@ PyDoc_STRVAR(x509_set_subject_doc,
 static PyObject *
 x509_set_subject(X509Object *self, PyObject *arg)
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    X509_NAME *name = crypto_x509name_arg(st, arg, "subject");
-    if (name == NULL) {
-        return NULL;
-    }
-    if (!X509_set_subject_name(self->x509, name)) {
-        return ossl_raise(st->Error);
-    }
-    x509_touch(self->x509);
-    Py_RETURN_NONE;
+    return x509_set_name(self, arg, "subject", X509_set_subject_name);
 }
 
 PyDoc_STRVAR(x509_set_issuer_doc,
@@ -325,16 +358,7 @@ PyDoc_STRVAR(x509_set_issuer_doc,
 static PyObject *
 x509_set_issuer(X509Object *self, PyObject *arg)
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    X509_NAME *name = crypto_x509name_arg(st, arg, "issuer");
-    if (name == NULL) {
-        return NULL;
-    }
-    if (!X509_set_issuer_name(self->x509, name)) {
-        return ossl_raise(st->Error);
-    }
-    x509_touch(self->x509);
-    Py_RETURN_NONE;
+    return x509_set_name(self, arg, "issuer", X509_set_issuer_name);
 }
 
 PyDoc_STRVAR(x509_subject_name_hash_doc,
@@ -356,12 +380,8 @@ PyDoc_STRVAR(x509_get_pubkey_doc,
 static PyObject *
 x509_get_pubkey(X509Object *self, PyObject *Py_UNUSED(ignored))
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    EVP_PKEY *pkey = X509_get0_pubkey(self->x509);
-    if (pkey == NULL) {
-        return ossl_raise_or(st->Error, "the certificate has no public key");
-    }
-    return crypto_pkey_wrap(st, pkey, 1);
+    return crypto_pubkey_wrap(crypto_state_of((PyObject *)self),
+                              X509_get0_pubkey(self->x509), "certificate");
 }
 
 PyDoc_STRVAR(x509_set_pubkey_doc,
@@ -371,13 +391,9 @@ PyDoc_STRVAR(x509_set_pubkey_doc,
 static PyObject *
 x509_set_pubkey(X509Object *self, PyObject *arg)
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    EVP_PKEY *pkey = crypto_pkey_arg(st, arg, "pkey");
-    if (pkey == NULL) {
+    if (crypto_set_pubkey(crypto_state_of((PyObject *)self), self->x509,
+                          (crypto_pubkey_setter)X509_set_pubkey, arg) < 0) {
         return NULL;
-    }
-    if (!X509_set_pubkey(self->x509, pkey)) {
-        return ossl_raise(st->Error);
     }
     x509_touch(self->x509);
     Py_RETURN_NONE;
@@ -533,16 +549,11 @@ static PyObject *
 x509_adj_time(X509Object *self, PyObject *arg, time_setter set)
 {
     crypto_state *st = crypto_state_of((PyObject *)self);
-    if (!PyLong_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "amount must be an integer, not %.100s",
-                     Py_TYPE(arg)->tp_name);
+    long amount;
+    if (ossl_long_arg(arg, "amount", &amount) < 0) {
         return NULL;
     }
-    long long amount = PyLong_AsLongLong(arg);
-    if (amount == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    long long days = amount / 86400;
+    long days = amount / 86400;
     if (days > INT_MAX || days < INT_MIN) {
         PyErr_Format(PyExc_OverflowError, "amount is out of range: %R", arg);
         return NULL;
@@ -711,26 +722,9 @@ PyDoc_STRVAR(x509_to_cryptography_doc,
 "to_cryptography($self, /)\n--\n\n"
 "Return the certificate as a ``cryptography.x509.Certificate``.");
 
-static PyObject *
-x509_to_cryptography(X509Object *self, PyObject *Py_UNUSED(ignored))
-{
-    return crypto_bridge_call(crypto_state_of((PyObject *)self),
-                              "x509_to_cryptography", (PyObject *)self);
-}
-
 PyDoc_STRVAR(x509_from_cryptography_doc,
 "from_cryptography($type, crypto_cert, /)\n--\n\n"
 "Return an X509 holding the ``cryptography.x509.Certificate`` *crypto_cert*.");
-
-static PyObject *
-x509_from_cryptography(PyTypeObject *type, PyObject *crypto_cert)
-{
-    crypto_state *st = crypto_state_of_type(type);
-    if (st == NULL) {
-        return NULL;
-    }
-    return crypto_bridge_call(st, "x509_from_cryptography", crypto_cert);
-}
 
 /* ---- comparison ------------------------------------------------------------- */
 
@@ -840,9 +834,9 @@ static PyMethodDef x509_methods[] = {
     {"get_extension_count", (PyCFunction)x509_get_extension_count, METH_NOARGS,
      x509_get_extension_count_doc},
     {"get_extension", (PyCFunction)x509_get_extension, METH_O, x509_get_extension_doc},
-    {"to_cryptography", (PyCFunction)x509_to_cryptography, METH_NOARGS,
+    {"to_cryptography", (PyCFunction)crypto_to_cryptography, METH_NOARGS,
      x509_to_cryptography_doc},
-    {"from_cryptography", (PyCFunction)x509_from_cryptography, METH_O | METH_CLASS,
+    {"from_cryptography", (PyCFunction)crypto_from_cryptography, METH_O | METH_CLASS,
      x509_from_cryptography_doc},
     {NULL},
 };
@@ -927,10 +921,6 @@ PyMethodDef crypto_x509_functions[] = {
 int
 crypto_init_x509(PyObject *module, crypto_state *st)
 {
-    st->X509_Type = crypto_add_type(module, &x509_spec, NULL);
-    if (st->X509_Type == NULL
-        || PyModule_AddObjectRef(module, "X509Type", (PyObject *)st->X509_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->X509_Type = crypto_add_type(module, &x509_spec, "X509Type");
+    return st->X509_Type == NULL ? -1 : 0;
 }

@@ -284,13 +284,9 @@ PyMethodDef crypto_x509ext_functions[] = {
 int
 crypto_init_x509ext(PyObject *module, crypto_state *st)
 {
-    st->X509Extension_Type = crypto_add_type(module, &x509ext_spec, NULL);
-    if (st->X509Extension_Type == NULL
-        || PyModule_AddObjectRef(module, "X509ExtensionType",
-                                 (PyObject *)st->X509Extension_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->X509Extension_Type = crypto_add_type(module, &x509ext_spec,
+                                             "X509ExtensionType");
+    return st->X509Extension_Type == NULL ? -1 : 0;
 }
 
 STACK_OF(X509_EXTENSION) *

@@ -119,9 +119,7 @@ crypto_x509name_wrap(crypto_state *st, X509_NAME *name, PyObject *owner)
 X509_NAME *
 crypto_x509name_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
-    if (!PyObject_TypeCheck(obj, st->X509Name_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s must be an X509Name, not %.100s",
-                     argname, Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->X509Name_Type, argname)) {
         return NULL;
     }
     return name_get((X509NameObject *)obj);
@@ -473,11 +471,6 @@ PyMethodDef crypto_x509name_functions[] = {
 int
 crypto_init_x509name(PyObject *module, crypto_state *st)
 {
-    st->X509Name_Type = crypto_add_type(module, &x509name_spec, NULL);
-    if (st->X509Name_Type == NULL
-        || PyModule_AddObjectRef(module, "X509NameType",
-                                 (PyObject *)st->X509Name_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->X509Name_Type = crypto_add_type(module, &x509name_spec, "X509NameType");
+    return st->X509Name_Type == NULL ? -1 : 0;
 }

@@ -109,12 +109,8 @@ PyDoc_STRVAR(req_get_pubkey_doc,
 static PyObject *
 req_get_pubkey(X509ReqObject *self, PyObject *Py_UNUSED(ignored))
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    EVP_PKEY *pkey = X509_REQ_get0_pubkey(self->req);
-    if (pkey == NULL) {
-        return ossl_raise_or(st->Error, "the request has no public key");
-    }
-    return crypto_pkey_wrap(st, pkey, 1);
+    return crypto_pubkey_wrap(crypto_state_of((PyObject *)self),
+                              X509_REQ_get0_pubkey(self->req), "request");
 }
 
 PyDoc_STRVAR(req_set_pubkey_doc,
@@ -124,13 +120,9 @@ PyDoc_STRVAR(req_set_pubkey_doc,
 static PyObject *
 req_set_pubkey(X509ReqObject *self, PyObject *arg)
 {
-    crypto_state *st = crypto_state_of((PyObject *)self);
-    EVP_PKEY *pkey = crypto_pkey_arg(st, arg, "pkey");
-    if (pkey == NULL) {
+    if (crypto_set_pubkey(crypto_state_of((PyObject *)self), self->req,
+                          (crypto_pubkey_setter)X509_REQ_set_pubkey, arg) < 0) {
         return NULL;
-    }
-    if (!X509_REQ_set_pubkey(self->req, pkey)) {
-        return ossl_raise(st->Error);
     }
     req_touch(self->req);
     Py_RETURN_NONE;
@@ -286,26 +278,9 @@ PyDoc_STRVAR(req_to_cryptography_doc,
 "to_cryptography($self, /)\n--\n\n"
 "Return the request as a ``cryptography.x509.CertificateSigningRequest``.");
 
-static PyObject *
-req_to_cryptography(X509ReqObject *self, PyObject *Py_UNUSED(ignored))
-{
-    return crypto_bridge_call(crypto_state_of((PyObject *)self),
-                              "req_to_cryptography", (PyObject *)self);
-}
-
 PyDoc_STRVAR(req_from_cryptography_doc,
 "from_cryptography($type, crypto_req, /)\n--\n\n"
 "Return an X509Req holding the ``cryptography`` request *crypto_req*.");
-
-static PyObject *
-req_from_cryptography(PyTypeObject *type, PyObject *crypto_req)
-{
-    crypto_state *st = crypto_state_of_type(type);
-    if (st == NULL) {
-        return NULL;
-    }
-    return crypto_bridge_call(st, "req_from_cryptography", crypto_req);
-}
 
 static PyMethodDef req_methods[] = {
     {"get_version", (PyCFunction)req_get_version, METH_NOARGS, req_get_version_doc},
@@ -320,9 +295,9 @@ static PyMethodDef req_methods[] = {
      req_add_extensions_doc},
     {"get_extensions", (PyCFunction)req_get_extensions, METH_NOARGS,
      req_get_extensions_doc},
-    {"to_cryptography", (PyCFunction)req_to_cryptography, METH_NOARGS,
+    {"to_cryptography", (PyCFunction)crypto_to_cryptography, METH_NOARGS,
      req_to_cryptography_doc},
-    {"from_cryptography", (PyCFunction)req_from_cryptography, METH_O | METH_CLASS,
+    {"from_cryptography", (PyCFunction)crypto_from_cryptography, METH_O | METH_CLASS,
      req_from_cryptography_doc},
     {NULL},
 };
@@ -380,9 +355,7 @@ crypto_dump_certificate_request(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "iO:dump_certificate_request", &type, &req_obj)) {
         return NULL;
     }
-    if (!PyObject_TypeCheck(req_obj, st->X509Req_Type)) {
-        PyErr_Format(PyExc_TypeError, "req must be an X509Req, not %.100s",
-                     Py_TYPE(req_obj)->tp_name);
+    if (!crypto_is_a(req_obj, st->X509Req_Type, "req")) {
         return NULL;
     }
     return crypto_encode(st, &req_codec, type, ((X509ReqObject *)req_obj)->req);
@@ -399,11 +372,6 @@ PyMethodDef crypto_x509req_functions[] = {
 int
 crypto_init_x509req(PyObject *module, crypto_state *st)
 {
-    st->X509Req_Type = crypto_add_type(module, &req_spec, NULL);
-    if (st->X509Req_Type == NULL
-        || PyModule_AddObjectRef(module, "X509ReqType",
-                                 (PyObject *)st->X509Req_Type) < 0) {
-        return -1;
-    }
-    return 0;
+    st->X509Req_Type = crypto_add_type(module, &req_spec, "X509ReqType");
+    return st->X509Req_Type == NULL ? -1 : 0;
 }

@@ -44,9 +44,7 @@ crypto_x509store_wrap(crypto_state *st, X509_STORE *store)
 X509_STORE *
 crypto_x509store_arg(crypto_state *st, PyObject *obj, const char *argname)
 {
-    if (!PyObject_TypeCheck(obj, st->X509Store_Type)) {
-        PyErr_Format(PyExc_TypeError, "%s must be an X509Store, not %.100s",
-                     argname, Py_TYPE(obj)->tp_name);
+    if (!crypto_is_a(obj, st->X509Store_Type, argname)) {
         return NULL;
     }
     return ((X509StoreObject *)obj)->store;
@@ -377,6 +375,31 @@ store_name_arg(PyObject *arg, ossl_bytes *out)
     return 0;
 }
 
+typedef int (*param_name_setter)(X509_VERIFY_PARAM *, const char *, size_t);
+
+/* set_host/set_email: set(param, the name `arg`), None removing it. */
+static PyObject *
+store_set_name(X509StoreObject *self, PyObject *arg, const char *argname,
+               param_name_setter set, const char *what)
+{
+    int ok;
+    if (arg == Py_None) {
+        ok = set(store_param(self), NULL, 0);
+    }
+    else {
+        ossl_bytes name = OSSL_BYTES(argname);
+        if (store_name_arg(arg, &name) < 0) {
+            return NULL;
+        }
+        ok = set(store_param(self), name.data, (size_t)name.len);
+        ossl_bytes_release(&name);
+    }
+    if (!ok) {
+        return store_param_failed(self, what);
+    }
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(store_set_host_doc,
 "set_host($self, name, /)\n--\n\n"
 "Require the certificate to be valid for the DNS name *name* (str or\n"
@@ -387,23 +410,8 @@ PyDoc_STRVAR(store_set_host_doc,
 static PyObject *
 store_set_host(X509StoreObject *self, PyObject *arg)
 {
-    if (arg == Py_None) {
-        if (!X509_VERIFY_PARAM_set1_host(store_param(self), NULL, 0)) {
-            return store_param_failed(self, "host name");
-        }
-        Py_RETURN_NONE;
-    }
-    ossl_bytes name = OSSL_BYTES("name");
-    if (store_name_arg(arg, &name) < 0) {
-        return NULL;
-    }
-    int ok = X509_VERIFY_PARAM_set1_host(store_param(self), name.data,
-                                         (size_t)name.len);
-    ossl_bytes_release(&name);
-    if (!ok) {
-        return store_param_failed(self, "host name");
-    }
-    Py_RETURN_NONE;
+    return store_set_name(self, arg, "name", X509_VERIFY_PARAM_set1_host,
+                          "host name");
 }
 
 PyDoc_STRVAR(store_set_ip_doc,
@@ -447,23 +455,8 @@ PyDoc_STRVAR(store_set_email_doc,
 static PyObject *
 store_set_email(X509StoreObject *self, PyObject *arg)
 {
-    if (arg == Py_None) {
-        if (!X509_VERIFY_PARAM_set1_email(store_param(self), NULL, 0)) {
-            return store_param_failed(self, "e-mail address");
-        }
-        Py_RETURN_NONE;
-    }
-    ossl_bytes address = OSSL_BYTES("address");
-    if (store_name_arg(arg, &address) < 0) {
-        return NULL;
-    }
-    int ok = X509_VERIFY_PARAM_set1_email(store_param(self), address.data,
-                                          (size_t)address.len);
-    ossl_bytes_release(&address);
-    if (!ok) {
-        return store_param_failed(self, "e-mail address");
-    }
-    Py_RETURN_NONE;
+    return store_set_name(self, arg, "address", X509_VERIFY_PARAM_set1_email,
+                          "e-mail address");
 }
 
 PyDoc_STRVAR(store_set_purpose_doc,
@@ -614,10 +607,8 @@ PyMethodDef crypto_x509store_functions[] = {
 int
 crypto_init_x509store(PyObject *module, crypto_state *st)
 {
-    st->X509Store_Type = crypto_add_type(module, &store_spec, NULL);
-    if (st->X509Store_Type == NULL
-        || PyModule_AddObjectRef(module, "X509StoreType",
-                                 (PyObject *)st->X509Store_Type) < 0) {
+    st->X509Store_Type = crypto_add_type(module, &store_spec, "X509StoreType");
+    if (st->X509Store_Type == NULL) {
         return -1;
     }
     if (store_add_namespace(module, "X509StoreFlags",

@@ -143,19 +143,12 @@ rand_bytes(PyObject *module, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:bytes", kwlist, &arg)) {
         return NULL;
     }
-    if (!PyLong_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "num_bytes must be an integer, not %.100s",
-                     Py_TYPE(arg)->tp_name);
-        return NULL;
-    }
-    Py_ssize_t num = PyLong_AsSsize_t(arg);
-    if (num == -1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        PyErr_Format(PyExc_OverflowError, "num_bytes is out of range: %R", arg);
+    long num;
+    if (ossl_long_arg(arg, "num_bytes", &num) < 0) {
         return NULL;
     }
     if (num < 0) {
-        PyErr_Format(PyExc_ValueError, "num_bytes must not be negative, not %zd",
+        PyErr_Format(PyExc_ValueError, "num_bytes must not be negative, not %ld",
                      num);
         return NULL;
     }
@@ -179,7 +172,7 @@ rand_bytes(PyObject *module, PyObject *args, PyObject *kwds)
     }
     if (ok != 1) {
         Py_DECREF(result);
-        return ossl_raise_or(st->Error, "the PRNG could not produce %zd bytes", num);
+        return ossl_raise_or(st->Error, "the PRNG could not produce %ld bytes", num);
     }
     return result;
 }
@@ -204,16 +197,7 @@ rand_load_file(PyObject *module, PyObject *args, PyObject *kwds)
     PyObject *result = NULL;
     long maxbytes = -1;
     if (maxbytes_obj != NULL) {
-        if (!PyLong_Check(maxbytes_obj)) {
-            PyErr_Format(PyExc_TypeError, "maxbytes must be an integer, not %.100s",
-                         Py_TYPE(maxbytes_obj)->tp_name);
-            goto done;
-        }
-        maxbytes = PyLong_AsLong(maxbytes_obj);
-        if (maxbytes == -1 && PyErr_Occurred()) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_OverflowError, "maxbytes is out of range: %R",
-                         maxbytes_obj);
+        if (ossl_long_arg(maxbytes_obj, "maxbytes", &maxbytes) < 0) {
             goto done;
         }
         if (maxbytes < -1) {
