@@ -96,35 +96,27 @@ cookie_generate_trampoline(SSL *ssl, unsigned char *cookie,
     int result = 0;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = conn->callback_error == NULL
-        ? ssl_connection_callback(conn, SSL_SLOT_COOKIE_GENERATE) : NULL;
-    if (callback != NULL) {
-        Py_INCREF(callback);
-        PyObject *r = PyObject_CallOneArg(callback, (PyObject *)conn);
-        Py_DECREF(callback);
-        if (r != NULL && !PyBytes_Check(r)) {
-            PyErr_Format(PyExc_TypeError,
-                         "the cookie generate callback must return bytes, "
-                         "not %.100s", Py_TYPE(r)->tp_name);
-            Py_CLEAR(r);
-        }
-        else if (r != NULL && PyBytes_GET_SIZE(r) > DTLS1_COOKIE_LENGTH) {
-            /* The buffer OpenSSL hands us holds DTLS1_COOKIE_LENGTH bytes. */
-            PyErr_Format(PyExc_ValueError,
-                         "the cookie is %zd bytes long, at most %d fit",
-                         PyBytes_GET_SIZE(r), DTLS1_COOKIE_LENGTH);
-            Py_CLEAR(r);
-        }
-        if (r == NULL) {
-            ossl_stash_exception(&conn->callback_error);
-        }
-        else {
-            memcpy(cookie, PyBytes_AS_STRING(r), (size_t)PyBytes_GET_SIZE(r));
-            *cookie_len = (unsigned int)PyBytes_GET_SIZE(r);
-            result = 1;
-            Py_DECREF(r);
-        }
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_COOKIE_GENERATE, "(O)",
+                                    conn);
+    if (r != NULL && !PyBytes_Check(r)) {
+        PyErr_Format(PyExc_TypeError,
+                     "the cookie generate callback must return bytes, "
+                     "not %.100s", Py_TYPE(r)->tp_name);
+        ossl_stash_exception(&conn->callback_error);
     }
+    else if (r != NULL && PyBytes_GET_SIZE(r) > DTLS1_COOKIE_LENGTH) {
+        /* The buffer OpenSSL hands us holds DTLS1_COOKIE_LENGTH bytes. */
+        PyErr_Format(PyExc_ValueError,
+                     "the cookie is %zd bytes long, at most %d fit",
+                     PyBytes_GET_SIZE(r), DTLS1_COOKIE_LENGTH);
+        ossl_stash_exception(&conn->callback_error);
+    }
+    else if (r != NULL) {
+        memcpy(cookie, PyBytes_AS_STRING(r), (size_t)PyBytes_GET_SIZE(r));
+        *cookie_len = (unsigned int)PyBytes_GET_SIZE(r);
+        result = 1;
+    }
+    Py_XDECREF(r);
     ossl_callback_leave(&cs);
     return result;
 }
@@ -137,26 +129,18 @@ cookie_verify_trampoline(SSL *ssl, const unsigned char *cookie,
     if (conn == NULL) {
         return 0;
     }
-    int result = 0;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = conn->callback_error == NULL
-        ? ssl_connection_callback(conn, SSL_SLOT_COOKIE_VERIFY) : NULL;
-    if (callback != NULL) {
-        Py_INCREF(callback);
-        PyObject *r = PyObject_CallFunction(callback, "Oy#", (PyObject *)conn,
-                                            (const char *)cookie,
-                                            (Py_ssize_t)cookie_len);
-        Py_DECREF(callback);
-        int truth = r != NULL ? PyObject_IsTrue(r) : -1;
-        Py_XDECREF(r);
-        if (truth < 0) {
-            ossl_stash_exception(&conn->callback_error);
-        }
-        result = truth > 0;
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_COOKIE_VERIFY, "(Oy#)",
+                                    conn, (const char *)cookie,
+                                    (Py_ssize_t)cookie_len);
+    int truth = r != NULL ? PyObject_IsTrue(r) : 0;
+    if (truth < 0) {
+        ossl_stash_exception(&conn->callback_error);
     }
+    Py_XDECREF(r);
     ossl_callback_leave(&cs);
-    return result;
+    return truth > 0;
 }
 
 PyDoc_STRVAR(context_set_cookie_generate_callback_doc,

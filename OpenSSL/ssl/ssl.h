@@ -220,6 +220,19 @@ extern int ssl_session_chain_index;
    (borrowed), or NULL. */
 OSSL_HIDDEN STACK_OF(X509) *ssl_session_verified_chain(const SSL *ssl);
 
+/*
+ * What the trampolines of Connection callbacks share, run between
+ * ossl_callback_enter and _leave: call the callback in `slot` (the
+ * Connection's own, else its Context's) with the argument tuple
+ * Py_BuildValue makes of `format` and the rest ("(Oy)", conn, line).  A new
+ * reference to its result, or NULL: when there is no callback, when an
+ * earlier callback of this OpenSSL call failed, or when this one raised
+ * (its exception is then kept on the Connection for the call that drove
+ * OpenSSL); conn->callback_error tells the last two from the first.
+ */
+OSSL_HIDDEN PyObject *ssl_callback_call(ConnectionObject *conn, int slot,
+                                        const char *format, ...);
+
 OSSL_HIDDEN int ssl_verify_trampoline(int preverify_ok, X509_STORE_CTX *store);
 OSSL_HIDDEN void ssl_info_trampoline(const SSL *ssl, int where, int ret);
 OSSL_HIDDEN int ssl_passwd_trampoline(char *buf, int size, int rwflag,

@@ -4,8 +4,9 @@
  * callback, key exchange groups, TLS 1.3 post-handshake client
  * authentication and pre-shared keys.  NPN is deliberately absent.
  *
- * Each trampoline takes the GIL with ossl_callback_enter.  A Python
- * exception is stored on the Connection (ossl_stash_exception), the
+ * Each trampoline takes the GIL with ossl_callback_enter and calls the
+ * Python callback through ssl_callback_call.  A Python exception is
+ * stored on the Connection (ossl_stash_exception), the
  * callback reports failure to OpenSSL so the handshake stops, and the
  * Connection call that drove OpenSSL raises the stored exception.  Once a
  * callback has failed, later ones of the same call do not run.
@@ -17,17 +18,6 @@
 #define CTX_STATE(self) ssl_state_of((PyObject *)(self))
 
 /* ---- shared helpers ------------------------------------------------------- */
-
-/* The callback for `slot`, or NULL when there is none or an earlier
-   callback of this call already failed; takes a reference. */
-static PyObject *
-active_callback(ConnectionObject *conn, int slot)
-{
-    if (conn->callback_error != NULL) {
-        return NULL;
-    }
-    return Py_XNewRef(ssl_connection_callback(conn, slot));
-}
 
 /* ALPN's wire format (length-prefixed strings) from a list of bytes. */
 static PyObject *
@@ -116,20 +106,15 @@ servername_trampoline(SSL *ssl, int *alert, void *arg)
     int result = SSL_TLSEXT_ERR_OK;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_SERVERNAME);
-    if (callback != NULL) {
-        PyObject *r = PyObject_CallOneArg(callback, (PyObject *)conn);
-        Py_DECREF(callback);
-        if (r == NULL) {
-            ossl_stash_exception(&conn->callback_error);
+    int failed_before = conn->callback_error != NULL;
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_SERVERNAME, "(O)", conn);
+    if (r == NULL && conn->callback_error != NULL) {
+        if (!failed_before) {
             *alert = SSL_AD_INTERNAL_ERROR;
-            result = SSL_TLSEXT_ERR_ALERT_FATAL;
         }
-        Py_XDECREF(r);
-    }
-    else if (conn->callback_error != NULL) {
         result = SSL_TLSEXT_ERR_ALERT_FATAL;
     }
+    Py_XDECREF(r);
     ossl_callback_leave(&cs);
     return result;
 }
@@ -153,26 +138,10 @@ context_set_tlsext_servername_callback(ContextObject *self, PyObject *arg)
 
 /* ---- ALPN --------------------------------------------------------------------- */
 
-static int
-alpn_select_trampoline(SSL *ssl, const unsigned char **out,
-                       unsigned char *outlen, const unsigned char *in,
-                       unsigned int inlen, void *arg)
+/* The list of bytes of ALPN's wire format. */
+static PyObject *
+alpn_offered(const unsigned char *in, unsigned int inlen)
 {
-    (void)arg;
-    ConnectionObject *conn = ssl_connection_of(ssl);
-    if (conn == NULL) {
-        return SSL_TLSEXT_ERR_NOACK;
-    }
-    int result = SSL_TLSEXT_ERR_ALERT_FATAL;
-    ossl_callback_state cs;
-    ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_ALPN_SELECT);
-    if (callback == NULL) {
-        if (conn->callback_error == NULL) {
-            result = SSL_TLSEXT_ERR_NOACK;
-        }
-        goto done;
-    }
     PyObject *offered = PyList_New(0);
     for (unsigned int i = 0; offered != NULL && i < inlen;) {
         unsigned int len = in[i];
@@ -187,15 +156,34 @@ alpn_select_trampoline(SSL *ssl, const unsigned char **out,
         Py_XDECREF(name);
         i += 1 + len;
     }
-    PyObject *r = NULL;
-    if (offered != NULL) {
-        r = PyObject_CallFunctionObjArgs(callback, (PyObject *)conn, offered,
-                                         NULL);
-        Py_DECREF(offered);
+    return offered;
+}
+
+static int
+alpn_select_trampoline(SSL *ssl, const unsigned char **out,
+                       unsigned char *outlen, const unsigned char *in,
+                       unsigned int inlen, void *arg)
+{
+    (void)arg;
+    ConnectionObject *conn = ssl_connection_of(ssl);
+    if (conn == NULL) {
+        return SSL_TLSEXT_ERR_NOACK;
     }
-    Py_DECREF(callback);
-    if (r == NULL) {
+    int result = SSL_TLSEXT_ERR_ALERT_FATAL;
+    ossl_callback_state cs;
+    ossl_callback_enter(&cs);
+    PyObject *offered = alpn_offered(in, inlen);
+    if (offered == NULL) {
         ossl_stash_exception(&conn->callback_error);
+        goto done;
+    }
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_ALPN_SELECT, "(OO)", conn,
+                                    offered);
+    Py_DECREF(offered);
+    if (r == NULL) {
+        if (conn->callback_error == NULL) {
+            result = SSL_TLSEXT_ERR_NOACK;
+        }
         goto done;
     }
     PyObject *module = PyType_GetModuleByDef(Py_TYPE(conn), &ssl_module_def);
@@ -292,16 +280,10 @@ connection_get_alpn_proto_negotiated(ConnectionObject *self,
 
 /* ---- OCSP stapling -------------------------------------------------------------- */
 
+/* A server staples what its callback returned (r, a reference it takes). */
 static int
-ocsp_server(ConnectionObject *conn, SSL *ssl, PyObject *callback,
-            PyObject *data)
+ocsp_staple(ConnectionObject *conn, SSL *ssl, PyObject *r)
 {
-    PyObject *r = PyObject_CallFunctionObjArgs(callback, (PyObject *)conn,
-                                               data, NULL);
-    if (r == NULL) {
-        ossl_stash_exception(&conn->callback_error);
-        return SSL_TLSEXT_ERR_ALERT_FATAL;
-    }
     if (!PyBytes_Check(r)) {
         PyErr_Format(PyExc_TypeError,
                      "the OCSP server callback must return bytes (a DER OCSP "
@@ -339,23 +321,21 @@ ocsp_server(ConnectionObject *conn, SSL *ssl, PyObject *callback,
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* A client shows its callback the staple (b'' for none). */
 static int
-ocsp_client(ConnectionObject *conn, SSL *ssl, PyObject *callback,
-            PyObject *data)
+ocsp_check(ConnectionObject *conn, SSL *ssl, PyObject *data)
 {
     const unsigned char *resp = NULL;
     long len = SSL_get_tlsext_status_ocsp_resp(ssl, &resp);
-    PyObject *ocsp = PyBytes_FromStringAndSize(
-        (const char *)resp, resp != NULL && len > 0 ? len : 0);
-    if (ocsp == NULL) {
-        ossl_stash_exception(&conn->callback_error);
-        return -1;
+    PyObject *r = ssl_callback_call(
+        conn, SSL_SLOT_OCSP, "(Oy#O)", conn,
+        resp != NULL && len > 0 ? (const char *)resp : "",
+        (Py_ssize_t)(resp != NULL && len > 0 ? len : 0), data);
+    if (r == NULL) {
+        return conn->callback_error != NULL ? -1 : 1;
     }
-    PyObject *r = PyObject_CallFunctionObjArgs(callback, (PyObject *)conn,
-                                               ocsp, data, NULL);
-    Py_DECREF(ocsp);
-    int truth = r != NULL ? PyObject_IsTrue(r) : -1;
-    Py_XDECREF(r);
+    int truth = PyObject_IsTrue(r);
+    Py_DECREF(r);
     if (truth < 0) {
         ossl_stash_exception(&conn->callback_error);
         return -1;
@@ -376,23 +356,17 @@ ocsp_trampoline(SSL *ssl, void *arg)
     int result;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_OCSP);
-    if (callback == NULL) {
-        if (conn->callback_error != NULL) {
-            result = server ? SSL_TLSEXT_ERR_ALERT_FATAL : -1;
-        }
-        else {
-            result = server ? SSL_TLSEXT_ERR_NOACK : 1;
-        }
+    PyObject *data = ssl_connection_callback(conn, SSL_SLOT_OCSP_DATA);
+    data = data != NULL ? data : Py_None;
+    if (server) {
+        PyObject *r = ssl_callback_call(conn, SSL_SLOT_OCSP, "(OO)", conn,
+                                        data);
+        result = r != NULL ? ocsp_staple(conn, ssl, r)
+                 : conn->callback_error != NULL ? SSL_TLSEXT_ERR_ALERT_FATAL
+                 : SSL_TLSEXT_ERR_NOACK;
     }
     else {
-        PyObject *data = ssl_connection_callback(conn, SSL_SLOT_OCSP_DATA);
-        data = data != NULL ? data : Py_None;
-        Py_INCREF(data);
-        result = server ? ocsp_server(conn, ssl, callback, data)
-                        : ocsp_client(conn, ssl, callback, data);
-        Py_DECREF(data);
-        Py_DECREF(callback);
+        result = ocsp_check(conn, ssl, data);
     }
     ossl_callback_leave(&cs);
     return result;
@@ -469,17 +443,8 @@ keylog_trampoline(const SSL *ssl, const char *line)
     }
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_KEYLOG);
-    if (callback != NULL) {
-        PyObject *r = PyObject_CallFunction(callback, "Oy", (PyObject *)conn,
-                                            line);
-        Py_DECREF(callback);
-        if (r == NULL) {
-            /* OpenSSL cannot be told; the call that ran it raises. */
-            ossl_stash_exception(&conn->callback_error);
-        }
-        Py_XDECREF(r);
-    }
+    /* OpenSSL cannot be told of a failure; the call that ran it raises. */
+    Py_XDECREF(ssl_callback_call(conn, SSL_SLOT_KEYLOG, "(Oy)", conn, line));
     ossl_callback_leave(&cs);
 }
 
@@ -719,21 +684,10 @@ psk_client_trampoline(SSL *ssl, const char *hint, char *identity,
     unsigned int result = 0;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_PSK_CLIENT);
-    if (callback == NULL) {
-        goto done;
-    }
-    PyObject *pyhint = hint != NULL ? PyBytes_FromString(hint)
-                                    : Py_NewRef(Py_None);
-    PyObject *r = NULL;
-    if (pyhint != NULL) {
-        r = PyObject_CallFunctionObjArgs(callback, (PyObject *)conn, pyhint,
-                                         NULL);
-        Py_DECREF(pyhint);
-    }
-    Py_DECREF(callback);
+    /* No hint (TLS 1.3) is None. */
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_PSK_CLIENT, "(Oy)", conn,
+                                    hint);
     if (r == NULL) {
-        ossl_stash_exception(&conn->callback_error);
         goto done;
     }
     if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2
@@ -782,15 +736,9 @@ psk_server_trampoline(SSL *ssl, const char *identity, unsigned char *psk,
     unsigned int result = 0;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_PSK_SERVER);
-    if (callback == NULL) {
-        goto done;
-    }
-    PyObject *r = PyObject_CallFunction(callback, "Oy", (PyObject *)conn,
-                                        identity);
-    Py_DECREF(callback);
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_PSK_SERVER, "(Oy)", conn,
+                                    identity);
     if (r == NULL) {
-        ossl_stash_exception(&conn->callback_error);
         goto done;
     }
     if (!PyBytes_Check(r)) {
