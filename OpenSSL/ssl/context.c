@@ -599,17 +599,15 @@ context_get_cert_store(ContextObject *self, PyObject *Py_UNUSED(ignored))
 
 /* ---- certificates and keys ---------------------------------------------- */
 
+/* An O& converter for the filetype argument of the *_file methods (the
+   caller's int starts as SSL_FILETYPE_PEM, the default). */
 static int
-filetype_arg(PyObject *obj, int *out)
+filetype_conv(PyObject *obj, void *out)
 {
-    if (obj == NULL) {
-        *out = SSL_FILETYPE_PEM;
-        return 0;
-    }
     if (!PyLong_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "filetype must be an integer, not %.100s",
                      Py_TYPE(obj)->tp_name);
-        return -1;
+        return 0;
     }
     long v = PyLong_AsLong(obj);
     if (v != SSL_FILETYPE_PEM && v != SSL_FILETYPE_ASN1) {
@@ -617,10 +615,10 @@ filetype_arg(PyObject *obj, int *out)
         PyErr_Format(PyExc_ValueError,
                      "filetype must be FILETYPE_PEM or FILETYPE_ASN1, not %R",
                      obj);
-        return -1;
+        return 0;
     }
-    *out = (int)v;
-    return 0;
+    *(int *)out = (int)v;
+    return 1;
 }
 
 PyDoc_STRVAR(context_use_certificate_chain_file_doc,
@@ -660,15 +658,10 @@ context_use_certificate_file(ContextObject *self, PyObject *args,
 {
     static char *kwlist[] = {"certfile", "filetype", NULL};
     ossl_bytes path = {.name = "certfile"};
-    PyObject *filetype_obj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O:use_certificate_file",
+    int filetype = SSL_FILETYPE_PEM;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O&:use_certificate_file",
                                      kwlist, ossl_path_conv, &path,
-                                     &filetype_obj)) {
-        return NULL;
-    }
-    int filetype;
-    if (filetype_arg(filetype_obj, &filetype) < 0) {
-        ossl_bytes_release(&path);
+                                     filetype_conv, &filetype)) {
         return NULL;
     }
     int ok = SSL_CTX_use_certificate_file(self->ctx, path.data, filetype);
@@ -721,15 +714,10 @@ context_use_privatekey_file(ContextObject *self, PyObject *args,
 {
     static char *kwlist[] = {"keyfile", "filetype", NULL};
     ossl_bytes path = {.name = "keyfile"};
-    PyObject *filetype_obj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O:use_privatekey_file",
+    int filetype = SSL_FILETYPE_PEM;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O&:use_privatekey_file",
                                      kwlist, ossl_path_conv, &path,
-                                     &filetype_obj)) {
-        return NULL;
-    }
-    int filetype;
-    if (filetype_arg(filetype_obj, &filetype) < 0) {
-        ossl_bytes_release(&path);
+                                     filetype_conv, &filetype)) {
         return NULL;
     }
     int ok;
