@@ -54,7 +54,7 @@ class FaultBase(unittest.TestCase):
         client.set_connect_state()
         server = SSL.Connection(self.server_ctx, None)
         server.set_accept_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         client.send(b"still fine")
         peers.pump(client, server)
         self.assertEqual(server.recv(100), b"still fine")
@@ -138,7 +138,7 @@ class PeerFaultTests(FaultBase):
         client.set_connect_state()
         server = SSL.Connection(self.server_ctx, None)
         server.set_accept_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         client.send(b"secret message")
         record = bytearray(client.bio_read(65536))
         record[-3] ^= 0x01
@@ -153,7 +153,7 @@ class PeerFaultTests(FaultBase):
         client.set_connect_state()
         server = SSL.Connection(self.server_ctx, None)
         server.set_accept_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         client.send(b"x" * 1000)
         record = client.bio_read(65536)
         server.bio_write(record[:500])
@@ -171,7 +171,7 @@ class CallbackFaultTests(FaultBase):
         client.set_connect_state()
         server = SSL.Connection(server_ctx or self.server_ctx, None)
         server.set_accept_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
 
     def test_verify_callback_raising_fails_the_handshake(self):
         class VerifyProblem(Exception):
@@ -252,7 +252,7 @@ class LifetimeFaultTests(FaultBase):
         gc.collect()
         client = SSL.Connection(client_context(), None)
         client.set_connect_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         self.assertIsNotNone(server.get_context())
 
     def test_connection_after_its_socket_is_closed(self):
@@ -278,7 +278,7 @@ class LifetimeFaultTests(FaultBase):
         client.set_connect_state()
         server = SSL.Connection(self.server_ctx, None)
         server.set_accept_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         client.shutdown()
         peers.pump(client, server)
         with self.assertRaises(SSL.ZeroReturnError):

@@ -8,8 +8,8 @@ import pytest
 
 from OpenSSL import SSL
 
-from tlsutil import (
-    TIMEOUT, DatagramStream, OpenSSLServer, Thread, bounded, client_context,
+from peers import (
+    TIMEOUT, DatagramStream, InteractiveOpenSSLServer, Thread, bounded, client_context,
     kill_group, popen,
     exchange, handshake, pki_paths, server_context)
 
@@ -242,7 +242,7 @@ def udp_socket():
 
 class TestUDP:
     def test_our_client_with_openssl_server(self):
-        with OpenSSLServer("-dtls") as server:
+        with InteractiveOpenSSLServer("-dtls") as server:
             sock = udp_socket()
             sock.connect(("127.0.0.1", server.port))
             conn = SSL.Connection(client_context(SSL.DTLS_METHOD),
@@ -304,7 +304,7 @@ class TestUDP:
         assert cookies and set(cookies) == {COOKIE}
 
     def test_udp_socket_as_transport(self):
-        with OpenSSLServer("-dtls") as server:
+        with InteractiveOpenSSLServer("-dtls") as server:
             sock = bounded(udp_socket())
             sock.connect(("127.0.0.1", server.port))
             conn = SSL.Connection(client_context(SSL.DTLS_METHOD), sock)
@@ -321,7 +321,7 @@ class TestUDPSocketObject:
     """A UDP socket given to a DTLS Connection gets OpenSSL's datagram BIO."""
 
     def test_connect_through_the_connection(self):
-        with OpenSSLServer("-dtls") as server:
+        with InteractiveOpenSSLServer("-dtls") as server:
             sock = bounded(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
             conn = SSL.Connection(client_context(SSL.DTLS_METHOD), sock)
             conn.connect(("127.0.0.1", server.port))
@@ -364,7 +364,7 @@ class TestUDPSocketObject:
     def test_lost_datagram_is_sent_again(self):
         # A relay that drops the client's first datagram: a blocking
         # handshake still completes, retransmitting on OpenSSL's timer.
-        with OpenSSLServer("-dtls") as server:
+        with InteractiveOpenSSLServer("-dtls") as server:
             relay = udp_socket()
             upstream = udp_socket()
             upstream.connect(("127.0.0.1", server.port))

@@ -8,8 +8,8 @@ import pytest
 
 from OpenSSL import SSL
 
-from tlsutil import (
-    OpenSSLServer, client_context, connect, exchange, handshake, memory_pair,
+from peers import (
+    InteractiveOpenSSLServer, client_context, connect, exchange, handshake, memory_pair,
     s_client, serve_once, server_context)
 
 
@@ -157,7 +157,7 @@ class TestResumption:
     def test_our_client_resumes_with_openssl_server(self, flag):
         cctx = client_context()
         session = None
-        with OpenSSLServer(flag, "-rev", naccept=2) as server:
+        with InteractiveOpenSSLServer(flag, "-rev", naccept=2) as server:
             for attempt in range(2):
                 sock = connect(server.port)
                 conn = SSL.Connection(cctx, sock)

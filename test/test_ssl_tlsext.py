@@ -10,8 +10,8 @@ import pytest
 
 from OpenSSL import SSL, crypto
 
-from tlsutil import (
-    OpenSSLServer, SocketStream, Thread, TIMEOUT, bounded, client_context,
+from peers import (
+    InteractiveOpenSSLServer, SocketStream, Thread, TIMEOUT, bounded, client_context,
     kill_group, popen,
     connect, exchange, handshake, memory_pair, pki_paths, s_client,
     serve_once, server_context, transport_pair)
@@ -208,7 +208,7 @@ class TestALPN:
     def test_openssl_server_selects(self):
         cctx = client_context()
         cctx.set_alpn_protos([b"h2", b"http/1.1"])
-        with OpenSSLServer("-alpn", "http/1.1,h2") as server:
+        with InteractiveOpenSSLServer("-alpn", "http/1.1,h2") as server:
             sock = connect(server.port)
             conn = SSL.Connection(cctx, sock)
             conn.set_connect_state()
@@ -347,7 +347,7 @@ class TestOCSP:
         cctx = client_context()
         cctx.set_ocsp_client_callback(
             lambda conn, ocsp, d: seen.append(ocsp) or True)
-        with OpenSSLServer("-status_file", path) as server:
+        with InteractiveOpenSSLServer("-status_file", path) as server:
             sock = connect(server.port)
             conn = SSL.Connection(cctx, sock)
             conn.request_ocsp()
@@ -397,7 +397,7 @@ class TestKeylog:
         lines = []
         cctx = client_context()
         cctx.set_keylog_callback(lambda conn, line: lines.append(line))
-        with OpenSSLServer("-keylogfile", path, "-rev") as server:
+        with InteractiveOpenSSLServer("-keylogfile", path, "-rev") as server:
             sock = connect(server.port)
             conn = SSL.Connection(cctx, sock)
             conn.set_connect_state()
@@ -485,7 +485,7 @@ class TestGroups:
     def test_openssl_server_group(self):
         cctx = client_context()
         cctx.set_groups(["X25519", "P-384"])
-        with OpenSSLServer("-groups", "P-384") as server:
+        with InteractiveOpenSSLServer("-groups", "P-384") as server:
             sock = connect(server.port)
             conn = SSL.Connection(cctx, sock)
             conn.set_connect_state()
@@ -689,7 +689,7 @@ class TestPSK:
         cctx, _, seen = psk_contexts(version)
         args = ["-nocert", "-psk", PSK.hex(), "-psk_identity", "client-7",
                 "-psk_hint", "from-s_server", "-rev"] + flags
-        with OpenSSLServer(*args, cert=False) as server:
+        with InteractiveOpenSSLServer(*args, cert=False) as server:
             sock = connect(server.port)
             conn = SSL.Connection(cctx, sock)
             conn.set_connect_state()

@@ -11,8 +11,8 @@ import pytest
 
 from OpenSSL import SSL
 
-from tlsutil import (
-    TIMEOUT, OpenSSLServer, bounded, pump, SocketStream, Thread, client_context, connect,
+from peers import (
+    TIMEOUT, InteractiveOpenSSLServer, bounded, pump, SocketStream, Thread, client_context, connect,
     exchange, handshake, memory_pair, pki_paths, serve_once, server_context,
     transport_pair)
 
@@ -292,7 +292,7 @@ class TestPythonObjectTransport:
         theirs.close()
 
     def test_openssl_s_server_over_socket_stream(self):
-        with OpenSSLServer("-rev") as server:
+        with InteractiveOpenSSLServer("-rev") as server:
             sock = connect(server.port)
             conn = SSL.Connection(client_context(), SocketStream(sock))
             conn.set_connect_state()
