@@ -40,9 +40,16 @@ fi
 
 if [ "$AGAINST" = ours ]; then
     "$PY" -m pip uninstall -q -y pyOpenSSL >/dev/null 2>&1 || true
-    # Built from this checkout with warnings as errors, like `make build`.
+    # Built with warnings as errors, like `make build`, from a copy of the
+    # checkout: pip builds in the source tree, and the checkout's build/ may
+    # hold objects of another build (`make asan`) that must not be reused.
+    SRC=$(mktemp -d)
+    trap 'rm -rf "$SRC"' EXIT
+    tar -C "$ROOT" --exclude=./.git --exclude='./.venv*' --exclude=./build \
+        --exclude='*.so' --exclude='*.o' --exclude=__pycache__ \
+        --exclude=./demo-out -cf - . | tar -C "$SRC" -xf -
     OSSL_WERROR=1 "$PY" -m pip install -q --no-deps --no-build-isolation \
-        --force-reinstall "$ROOT"
+        --force-reinstall "$SRC"
 else
     "$PY" -m pip uninstall -q -y OpenSSL >/dev/null 2>&1 || true
     "$PY" -m pip install -q -r "$REQ/requirements-pyopenssl.txt"
@@ -52,4 +59,4 @@ fi
 # working directory (this checkout, with its own OpenSSL/) first on sys.path.
 # OSSL_TEST_INSTALLED=1 keeps test/conftest.py from adding the checkout too.
 export DOWNSTREAM_AGAINST="$AGAINST" OSSL_TEST_INSTALLED=1
-exec "$VENV/bin/pytest" -p no:cacheprovider -q test/downstream "$@"
+"$VENV/bin/pytest" -p no:cacheprovider -q test/downstream "$@"

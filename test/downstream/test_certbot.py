@@ -1,5 +1,6 @@
 """certbot and certbot-style use: contexts built from PEM files on disk,
 check_privatekey, and the peer's certificate handed to cryptography."""
+import re
 import socket
 
 import pytest
@@ -146,3 +147,21 @@ def test_verification_failure_names_the_reason(pki):
         finally:
             conn.close()
     assert "certificate verify failed" in str(info.value)
+
+
+def test_certbot_and_acme_own_crypto_util_tests(tmp_path):
+    """certbot's and acme's own crypto_util tests, shipped in their wheels."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs",
+         "certbot._internal.tests.crypto_util_test",
+         "acme._internal.tests.crypto_util_test"],
+        cwd=tmp_path, env=dict(os.environ, PYTHONWARNINGS="ignore"),
+        capture_output=True, text=True, timeout=600,
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-6000:]
+    assert re.search(r"^\d+ passed", out.splitlines()[-1]), out[-2000:]

@@ -1,7 +1,7 @@
 """The downstream packages import the `OpenSSL` this run is meant to test."""
 import os
 
-from conftest import origin_problem
+from dorigin import origin_problem
 
 
 def test_openssl_is_the_package_under_test():

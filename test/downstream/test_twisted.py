@@ -38,6 +38,29 @@ def reactor():
     thread.join(TIMEOUT)
 
 
+@pytest.fixture(autouse=True)
+def logged_failures():
+    """Twisted logs (and swallows) exceptions raised inside its OpenSSL
+    callbacks, e.g. a Connection call that fails inside the verify callback.
+    Each test ends with no logged failure other than those it expects: it
+    removes them from the list this fixture yields."""
+    from twisted.logger import globalLogPublisher
+
+    failures = []
+
+    def observer(event):
+        if "log_failure" in event:
+            failures.append(event["log_failure"])
+
+    globalLogPublisher.addObserver(observer)
+    try:
+        yield failures
+    finally:
+        globalLogPublisher.removeObserver(observer)
+    assert not failures, "Twisted logged: " + "; ".join(
+        f"{f.type.__name__}: {f.value}" for f in failures)
+
+
 def in_reactor(reactor, f, *args):
     """Call f in the reactor thread; wait (bounded) for its Deferred."""
     def call():
@@ -207,7 +230,7 @@ def test_server_selects_alpn_protocol(reactor, pki):
         stop(reactor, port)
 
 
-def test_server_name_indication_switches_context(reactor, pki):
+def test_server_name_indication_switches_context(reactor, pki, logged_failures):
     """contextForServerName: the SNI callback hands the Connection another
     Context (get_servername, set_context); a callback that raises aborts the
     connection through get_app_data()."""
@@ -251,6 +274,10 @@ def test_server_name_indication_switches_context(reactor, pki):
     finally:
         stop(reactor, port)
     assert seen == [b"localhost", b"wrong.example", b"broken.example"]
+    # Twisted logged the lookup's exception, and nothing else.
+    assert [f.type for f in logged_failures] == [RuntimeError]
+    assert str(logged_failures[0].value) == "no context for this name"
+    logged_failures.clear()
 
 
 class Recording(Echo):
@@ -473,6 +500,71 @@ def test_many_interleaved_connections(reactor, pki):
         stop(reactor, port)
     assert received == [MESSAGE] * 20
     assert len(server_factory.connections) == 20
+
+
+def test_web_agent_https_request(reactor, pki):
+    """twisted.web.client.Agent with BrowserLikePolicyForHTTPS (what
+    treq and most Twisted HTTPS clients use) against a stdlib HTTPS server."""
+    import json
+
+    from twisted.web.client import Agent, BrowserLikePolicyForHTTPS, readBody
+
+    from dpeers import HTTPSServer
+
+    with HTTPSServer(server_context(pki.server.cert_path, pki.server.key_path)) as server:
+        def fetch(url):
+            policy = BrowserLikePolicyForHTTPS(trustRoot=ca_certificate(pki.ca))
+            agent = Agent(reactor, contextFactory=policy)
+            d = agent.request(b"GET", url)
+            d.addCallback(lambda response: readBody(response).addCallback(
+                lambda body: (response.code, body)))
+            return d
+
+        code, body = in_reactor(reactor, fetch,
+                                f"https://localhost:{server.port}/agent".encode())
+        assert code == 200
+        assert json.loads(body)["path"] == "/agent"
+    from service_identity import VerificationError
+    from twisted.web._newclient import ResponseNeverReceived
+
+    wrong = server_context(pki.wrong_host.cert_path, pki.wrong_host.key_path)
+    with HTTPSServer(wrong) as server:
+        with pytest.raises(ResponseNeverReceived) as info:
+            in_reactor(reactor, fetch, f"https://localhost:{server.port}/".encode())
+    assert any(r.check(VerificationError) for r in info.value.reasons), info.value.reasons
+
+
+def test_web_site_served_to_urllib3(reactor, pki):
+    """Both ends downstream: a twisted.web Site over listenSSL, fetched by
+    urllib3 with its pyOpenSSL backend, client certificate required."""
+    import json
+
+    import urllib3
+    import urllib3.contrib.pyopenssl as u3
+    from twisted.web import resource, server
+
+    class Hello(resource.Resource):
+        isLeaf = True
+
+        def render_GET(self, request):
+            peer = request.transport.getPeerCertificate()
+            return json.dumps({"client": peer.get_subject().CN}).encode()
+
+    options = private_certificate(pki.server).options(ca_certificate(pki.ca))
+    port = listen(reactor, server.Site(Hello()), options)
+    u3.inject_into_urllib3()
+    try:
+        with urllib3.HTTPSConnectionPool(
+            "localhost", port.getHost().port, cert_reqs="CERT_REQUIRED",
+            ca_certs=pki.ca.cert_path, cert_file=pki.client.cert_path,
+            key_file=pki.client.key_path, retries=False, timeout=TIMEOUT,
+        ) as p:
+            response = p.request("GET", "/")
+            assert response.status == 200
+            assert json.loads(response.data) == {"client": "downstream client"}
+    finally:
+        u3.extract_from_urllib3()
+        stop(reactor, port)
 
 
 def test_key_pair_and_certificate_wrappers(pki):
