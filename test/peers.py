@@ -580,14 +580,8 @@ class SocketStream:
         return len(data)
 
 
-class DatagramStream:
+class DatagramStream(SocketStream):
     """A connected UDP socket behind read()/write(): one datagram each."""
-
-    def __init__(self, sock):
-        self._sock = sock
-
-    def read(self, n):
-        return self._sock.recv(n)
 
     def write(self, data):
         return self._sock.send(data)
