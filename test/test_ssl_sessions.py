@@ -13,6 +13,17 @@ from peers import (
     s_client, serve_once, server_context)
 
 
+def greet_and_tell_reuse(conn):
+    """A serve_once handler: say hello, read the answer, and return whether
+    the client resumed a session."""
+    conn.do_handshake()
+    conn.sendall(b"hello\n")
+    conn.recv(100)
+    reused = conn.session_reused()
+    conn.shutdown()
+    return reused
+
+
 def contexts(version):
     sctx = server_context()
     sctx.set_session_id(b"session tests")
@@ -93,18 +104,10 @@ class TestResumption:
         cctx, sctx = contexts(None)
         sctx.set_options(SSL.OP_NO_TICKET)
 
-        def handler(conn):
-            conn.do_handshake()
-            conn.sendall(b"hello\n")
-            conn.recv(100)
-            reused = conn.session_reused()
-            conn.shutdown()
-            return reused
-
         path = str(tmp_path / "session.pem")
         outs = []
         for args in (["-sess_out", path], ["-sess_in", path]):
-            port, thread = serve_once(sctx, handler)
+            port, thread = serve_once(sctx, greet_and_tell_reuse)
             outs.append(s_client(port, "-tls1_2", "-no_ticket", *args,
                                  stdin=b"bye\n", wait_for=b"hello"))
             assert thread.join() is (args[0] == "-sess_in")
@@ -132,22 +135,14 @@ class TestResumption:
     def test_openssl_client_resumes_with_our_server(self, flag):
         cctx, sctx = contexts(None)
 
-        def handler(conn):
-            conn.do_handshake()
-            conn.sendall(b"hello\n")
-            conn.recv(100)
-            reused = conn.session_reused()
-            conn.shutdown()
-            return reused
-
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "session.pem")
-            port, thread = serve_once(sctx, handler)
+            port, thread = serve_once(sctx, greet_and_tell_reuse)
             out = s_client(port, flag, "-sess_out", path, stdin=b"bye\n",
                            wait_for=b"hello")
             assert thread.join() is False
             assert "New, TLSv1" in out
-            port, thread = serve_once(sctx, handler)
+            port, thread = serve_once(sctx, greet_and_tell_reuse)
             out = s_client(port, flag, "-sess_in", path, stdin=b"bye\n",
                            wait_for=b"hello")
             assert thread.join() is True
@@ -285,7 +280,7 @@ class TestSessionSerialisation:
             conn.shutdown()
 
         pem = str(tmp_path / "session.pem")
-        port, thread = serve_once(sctx, handler)
+        port, thread = serve_once(sctx, greet_and_tell_reuse)
         s_client(port, "-sess_out", pem, stdin=b"bye\n", wait_for=b"hello")
         thread.join()
         der = subprocess.run(
