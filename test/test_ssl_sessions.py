@@ -272,13 +272,6 @@ class TestSessionSerialisation:
 
     def test_session_from_openssl_client_resumes_ours(self, tmp_path):
         cctx, sctx = contexts(None)
-
-        def handler(conn):
-            conn.do_handshake()
-            conn.sendall(b"hello\n")
-            conn.recv(100)
-            conn.shutdown()
-
         pem = str(tmp_path / "session.pem")
         port, thread = serve_once(sctx, greet_and_tell_reuse)
         s_client(port, "-sess_out", pem, stdin=b"bye\n", wait_for=b"hello")
