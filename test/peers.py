@@ -731,6 +731,17 @@ class InteractiveOpenSSLServer:
         self.close()
 
 
+def roundtrip_reversed(conn, text):
+    """Send the line `text` to an `s_server -rev` and read until it comes
+    back reversed (reading, on the way, what came first, such as TLS 1.3
+    session tickets)."""
+    conn.sendall(text + b"\n")
+    got = b""
+    while text[::-1] not in got:
+        got += conn.recv(100)
+    return got
+
+
 def s_client(port, *args, stdin=b"", wait_for=None):
     """Run `openssl s_client` against 127.0.0.1:port; return its output.
     With wait_for, stdin is sent only once a line starting with it came

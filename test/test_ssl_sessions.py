@@ -9,8 +9,8 @@ import pytest
 from OpenSSL import SSL
 
 from peers import (
-    InteractiveOpenSSLServer, client_context, connect, exchange, handshake, memory_pair,
-    s_client, serve_once, server_context)
+    client_context, connect, exchange, handshake, InteractiveOpenSSLServer,
+    memory_pair, roundtrip_reversed, s_client, serve_once, server_context)
 
 
 def greet_and_tell_reuse(conn):
@@ -160,10 +160,7 @@ class TestResumption:
                     conn.set_session(session)
                 conn.set_connect_state()
                 conn.do_handshake()
-                conn.sendall(b"resume\n")
-                got = b""
-                while b"emuser" not in got:   # tickets come first
-                    got += conn.recv(100)
+                roundtrip_reversed(conn, b"resume")
                 assert conn.session_reused() is (attempt == 1)
                 session = conn.get_session()
                 # A connection dropped without close_notify is not resumable.

@@ -11,10 +11,10 @@ import pytest
 from OpenSSL import SSL, crypto
 
 from peers import (
-    InteractiveOpenSSLServer, SocketStream, Thread, TIMEOUT, bounded, client_context,
-    kill_group, popen,
-    connect, exchange, handshake, memory_pair, pki_paths, s_client,
-    serve_once, server_context, transport_pair)
+    TIMEOUT, bounded, client_context, connect, exchange, handshake,
+    InteractiveOpenSSLServer, kill_group, memory_pair, pki_paths, popen,
+    roundtrip_reversed, s_client, serve_once, server_context, SocketStream,
+    Thread, transport_pair)
 
 try:
     import pki
@@ -402,10 +402,7 @@ class TestKeylog:
             conn = SSL.Connection(cctx, sock)
             conn.set_connect_state()
             conn.do_handshake()
-            conn.sendall(b"abc\n")
-            got = b""
-            while b"cba" not in got:
-                got += conn.recv(100)
+            roundtrip_reversed(conn, b"abc")
             conn.shutdown()
             sock.close()
             server.output()
@@ -694,10 +691,7 @@ class TestPSK:
             conn = SSL.Connection(cctx, sock)
             conn.set_connect_state()
             conn.do_handshake()
-            conn.sendall(b"psk\n")
-            got = b""
-            while b"ksp" not in got:
-                got += conn.recv(100)
+            roundtrip_reversed(conn, b"psk")
             sock.close()
         if version == SSL.TLS1_2_VERSION:
             assert seen["hint"] == b"from-s_server"

@@ -12,8 +12,9 @@ import pytest
 from OpenSSL import SSL
 
 from peers import (
-    TIMEOUT, InteractiveOpenSSLServer, bounded, pump, SocketStream, Thread, client_context, connect,
-    exchange, handshake, memory_pair, pki_paths, serve_once, server_context,
+    TIMEOUT, bounded, client_context, connect, exchange, handshake,
+    InteractiveOpenSSLServer, memory_pair, pki_paths, pump,
+    roundtrip_reversed, serve_once, server_context, SocketStream, Thread,
     transport_pair)
 
 
@@ -297,10 +298,7 @@ class TestPythonObjectTransport:
             conn = SSL.Connection(client_context(), SocketStream(sock))
             conn.set_connect_state()
             conn.do_handshake()
-            conn.sendall(b"abcdef\n")
-            got = b""
-            while b"fedcba" not in got:
-                got += conn.recv(100)
+            roundtrip_reversed(conn, b"abcdef")
             sock.close()
 
 
