@@ -953,18 +953,25 @@ PyDoc_STRVAR(connection_connect_doc,
 "connect($self, addr, /)\n--\n\n"
 "Connect the socket to addr and make this the client side.");
 
+/* socket.connect / connect_ex (`method`) to addr, as the client side. */
 static PyObject *
-connection_connect(ConnectionObject *self, PyObject *arg)
+socket_connect(ConnectionObject *self, const char *method, PyObject *addr)
 {
     if (need_socket(self) < 0) {
         return NULL;
     }
     SSL_set_connect_state(self->ssl);
-    PyObject *r = PyObject_CallMethod(self->socket, "connect", "(O)", arg);
+    PyObject *r = PyObject_CallMethod(self->socket, method, "(O)", addr);
     if (r != NULL) {
         ssl_dtls_socket_connected(self);
     }
     return r;
+}
+
+static PyObject *
+connection_connect(ConnectionObject *self, PyObject *arg)
+{
+    return socket_connect(self, "connect", arg);
 }
 
 PyDoc_STRVAR(connection_connect_ex_doc,
@@ -974,15 +981,7 @@ PyDoc_STRVAR(connection_connect_ex_doc,
 static PyObject *
 connection_connect_ex(ConnectionObject *self, PyObject *arg)
 {
-    if (need_socket(self) < 0) {
-        return NULL;
-    }
-    SSL_set_connect_state(self->ssl);
-    PyObject *r = PyObject_CallMethod(self->socket, "connect_ex", "(O)", arg);
-    if (r != NULL) {
-        ssl_dtls_socket_connected(self);
-    }
-    return r;
+    return socket_connect(self, "connect_ex", arg);
 }
 
 PyDoc_STRVAR(connection_accept_doc,
