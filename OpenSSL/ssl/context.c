@@ -322,6 +322,26 @@ context_get_max_proto_version(ContextObject *self, PyObject *Py_UNUSED(ignored))
     return PyLong_FromLong(SSL_CTX_get_max_proto_version(self->ctx));
 }
 
+/* What set_cipher_list / set_tls13_ciphersuites do once OpenSSL said `ok`
+   to `list`: keep a copy of it in *kept (new Connections get their own
+   lists from it, see ssl_context_pin), or raise Error. */
+static PyObject *
+keep_cipher_string(ContextObject *self, int ok, ossl_bytes *list,
+                   PyObject **kept)
+{
+    PyObject *copy = ok ? PyBytes_FromStringAndSize(list->data, list->len)
+                        : NULL;
+    ossl_bytes_release(list);
+    if (!ok) {
+        return ossl_raise(CONTEXT_STATE(self)->Error);
+    }
+    if (copy == NULL) {
+        return NULL;
+    }
+    Py_XSETREF(*kept, copy);
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(context_set_cipher_list_doc,
 "set_cipher_list($self, cipher_list, /)\n--\n\n"
 "Set the TLS 1.2-and-below cipher list (OpenSSL's cipher string syntax).\n"
@@ -336,19 +356,7 @@ context_set_cipher_list(ContextObject *self, PyObject *args)
         return NULL;
     }
     int ok = SSL_CTX_set_cipher_list(self->ctx, list.data);
-    if (ok) {
-        PyObject *copy = PyBytes_FromStringAndSize(list.data, list.len);
-        if (copy == NULL) {
-            ossl_bytes_release(&list);
-            return NULL;
-        }
-        Py_XSETREF(self->cipher_list, copy);
-    }
-    ossl_bytes_release(&list);
-    if (!ok) {
-        return ossl_raise(CONTEXT_STATE(self)->Error);
-    }
-    Py_RETURN_NONE;
+    return keep_cipher_string(self, ok, &list, &self->cipher_list);
 }
 
 PyDoc_STRVAR(context_set_tls13_ciphersuites_doc,
@@ -365,19 +373,7 @@ context_set_tls13_ciphersuites(ContextObject *self, PyObject *args)
         return NULL;
     }
     int ok = SSL_CTX_set_ciphersuites(self->ctx, list.data);
-    if (ok) {
-        PyObject *copy = PyBytes_FromStringAndSize(list.data, list.len);
-        if (copy == NULL) {
-            ossl_bytes_release(&list);
-            return NULL;
-        }
-        Py_XSETREF(self->ciphersuites, copy);
-    }
-    ossl_bytes_release(&list);
-    if (!ok) {
-        return ossl_raise(CONTEXT_STATE(self)->Error);
-    }
-    Py_RETURN_NONE;
+    return keep_cipher_string(self, ok, &list, &self->ciphersuites);
 }
 
 /* An unsigned 64-bit flag word (options, modes). */
