@@ -50,7 +50,7 @@ def pkey_from_cryptography(key):
 
 # Our class -> (to_cryptography, from_cryptography), for the methods of the
 # same names that X509, X509Req and CRL share.
-_BRIDGES = {}
+_BRIDGES: dict = {}
 
 
 def to_cryptography(obj):

@@ -312,3 +312,62 @@ class LifetimeFaultTests(FaultBase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReentrantCallbackTests(FaultBase):
+    """Callbacks that use the Connection they were called for."""
+
+    def pair(self, client_ctx, server_ctx=None):
+        client = SSL.Connection(client_ctx, None)
+        client.set_connect_state()
+        server = SSL.Connection(server_ctx or self.server_ctx, None)
+        server.set_accept_state()
+        return client, server
+
+    def test_io_from_inside_a_verify_callback_is_refused(self):
+        for reenter in (lambda conn: conn.recv(10), lambda conn: conn.do_handshake()):
+            def verify(conn, cert, errno, depth, ok, reenter=reenter):
+                reenter(conn)
+                return ok
+            client, server = self.pair(client_context(verify))
+            with self.assertRaisesRegex(RuntimeError, "in use"):
+                peers.handshake_memory(client, server)
+        self.assert_context_still_works()
+
+    def test_set_context_from_callbacks_while_the_old_one_is_dropped(self):
+        def swap(conn, *args):
+            conn.set_context(server_context())
+            gc.collect()
+            return args[-1] if args else None
+        ctx = server_context()
+        ctx.set_info_callback(swap)
+        ctx.set_tlsext_servername_callback(swap)
+        client, server = self.pair(client_context(), ctx)
+        client.set_tlsext_host_name(b"localhost")
+        del ctx
+        gc.collect()
+        peers.handshake_memory(client, server)
+        client.send(b"after the swap")
+        peers.pump(client, server)
+        self.assertEqual(server.recv(100), b"after the swap")
+
+    def test_alpn_select_callback_wrong_results(self):
+        for result in (None, 42, "h2", b"x" * 300):
+            ctx = server_context()
+            ctx.set_alpn_select_callback(lambda conn, protos, r=result: r)
+            client_ctx = client_context()
+            client_ctx.set_alpn_protos([b"h2"])
+            client, server = self.pair(client_ctx, ctx)
+            with self.assertRaises(TypeError, msg=repr(result)):
+                peers.handshake_memory(client, server)
+        self.assert_context_still_works()
+
+    def test_keylog_and_servername_callbacks_raising(self):
+        for setter in ("set_keylog_callback", "set_tlsext_servername_callback"):
+            ctx = server_context()
+            getattr(ctx, setter)(lambda *args: 1 / 0)
+            client, server = self.pair(client_context(), ctx)
+            client.set_tlsext_host_name(b"localhost")
+            with self.assertRaises(ZeroDivisionError, msg=setter):
+                peers.handshake_memory(client, server)
+        self.assert_context_still_works()

@@ -259,6 +259,47 @@ def test_verify_callback_exception_fails_the_handshake_and_is_raised(pki_main):
     assert any("alert" in r for _, _, r in info.value.args[0])
 
 
+def test_shutdown_from_a_verify_callback_is_refused_by_openssl(pki_main):
+    # Twisted aborts a connection from inside its verify callback: the
+    # nested shutdown() must reach OpenSSL, which refuses it mid-handshake
+    # with an SSL.Error the callback can catch.
+    seen = []
+
+    def callback(conn, cert, errnum, depth, ok):
+        try:
+            conn.shutdown()
+        except SSL.Error as exc:
+            seen.append(exc.args[0])
+        return False
+
+    client, server = memory_pair(
+        client_context(callback=callback), server_context(pki_main))
+    with pytest.raises(SSL.Error, match="certificate verify failed"):
+        handshake_memory(client, server)
+    assert len(seen) == 1
+    assert any("shutdown while in init" in reason for _, _, reason in seen[0])
+
+
+def test_io_from_a_callback_of_the_same_connection_is_refused(pki_main):
+    # Reading or writing from inside the handshake would re-enter OpenSSL's
+    # state machine: only shutdown() is let through.
+    errors = []
+
+    def callback(conn, cert, errnum, depth, ok):
+        for call in (lambda: conn.send(b"x"), lambda: conn.recv(1),
+                     conn.do_handshake):
+            try:
+                call()
+            except RuntimeError as exc:
+                errors.append(str(exc))
+        return True
+
+    client, server = memory_pair(
+        client_context(callback=callback), server_context(pki_main))
+    handshake_memory(client, server)
+    assert errors and all("in use" in e for e in errors)
+
+
 def test_verify_callback_whose_truth_test_raises(pki_main):
     class Ambiguous:
         def __bool__(self):

@@ -107,6 +107,8 @@ def test_c_api_capsule():
 def test_every_method_makes_a_context(method):
     ctx = SSL.Context(method)
     assert ctx._context is not None
+    # the same object on every read (Twisted compares them)
+    assert ctx._context is ctx._context
 
 
 def test_version_pinned_method_negotiates_that_version(main):

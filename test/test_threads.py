@@ -7,6 +7,7 @@ thread sees exactly its own results, and every exception a callback raises
 surfaces in the thread whose call ran that callback.  The amount of work is
 fixed (OSSL_STRESS_ROUNDS, default 40 per thread), not the time.
 """
+import collections
 import os
 import select
 import socket
@@ -157,10 +158,36 @@ if __name__ == "__main__":
     unittest.main()
 
 
+class QueueTransport:
+    """A Python-object transport: read(n)/write(data) over two deques;
+    read() returns None while nothing has arrived."""
+    def __init__(self, inbox, outbox):
+        self.inbox, self.outbox = inbox, outbox
+
+    @classmethod
+    def pair(cls):
+        one, two = collections.deque(), collections.deque()
+        return cls(one, two), cls(two, one)
+
+    def read(self, n):
+        if not self.inbox:
+            return None
+        data = self.inbox.popleft()
+        if len(data) > n:
+            self.inbox.appendleft(data[n:])
+            data = data[:n]
+        return data
+
+    def write(self, data):
+        self.outbox.append(bytes(data))
+        return len(data)
+
+
 class TLSThreadTests(unittest.TestCase):
     """8 threads doing handshakes with one shared server Context, one shared
-    client Context and the client's one X509Store, over memory BIOs and
-    non-blocking socket pairs, with verify and info callbacks; in some
+    client Context and the client's one X509Store, over memory BIOs,
+    non-blocking socket pairs and Python-object transports, with verify,
+    info, servername, ALPN and keylog callbacks; in some
     handshakes the verify callback raises an exception tagged with the
     thread and round, which must reach exactly that thread's call."""
 
@@ -180,6 +207,11 @@ class TLSThreadTests(unittest.TestCase):
         cls.store.add_cert(chain.ca.cert)
         cls.client_ctx.set_verify(SSL.VERIFY_PEER, cls.verify)
         cls.client_ctx.set_info_callback(cls.info)
+        cls.server_ctx.set_tlsext_servername_callback(cls.servername)
+        cls.server_ctx.set_alpn_select_callback(cls.alpn)
+        cls.client_ctx.set_alpn_protos([b"h2", b"http/1.1"])
+        for ctx in (cls.server_ctx, cls.client_ctx):
+            ctx.set_keylog_callback(cls.keylog)
         cls.info_lock = threading.Lock()
         cls.info_calls = {}
 
@@ -194,21 +226,37 @@ class TLSThreadTests(unittest.TestCase):
         return ok
 
     @classmethod
+    def servername(cls, conn):
+        data = conn.get_app_data()
+        assert conn.get_servername() == b"t%d-%d.example" % data["tag"][1:]
+
+    @classmethod
+    def alpn(cls, conn, protos):
+        return b"http/1.1" if b"http/1.1" in protos else protos[0]
+
+    @classmethod
+    def keylog(cls, conn, line):
+        assert line.startswith((b"CLIENT_", b"SERVER_", b"EXPORTER_")), line
+
+    @classmethod
     def info(cls, conn, where, ret):
         data = conn.get_app_data()
         if data is not None:
             with cls.info_lock:
                 cls.info_calls[data["tag"]] = cls.info_calls.get(data["tag"], 0) + 1
 
-    def pair(self, index, n, use_socket):
+    def pair(self, index, n, mode):
         SSL = self.SSL
         tag = (index, n)
-        if use_socket:
+        if mode == "object":
+            a, b = QueueTransport.pair()
+            client = SSL.Connection(self.client_ctx, a)
+            server = SSL.Connection(self.server_ctx, b)
+        elif mode == "socket":
             a, b = socket.socketpair()
             a.setblocking(False)
             b.setblocking(False)
-            self.addCleanup(a.close)
-            self.addCleanup(b.close)
+            self.sockets[tag] = (a, b)
             client = SSL.Connection(self.client_ctx, a)
             server = SSL.Connection(self.server_ctx, b)
         else:
@@ -216,11 +264,12 @@ class TLSThreadTests(unittest.TestCase):
             server = SSL.Connection(self.server_ctx, None)
         client.set_connect_state()
         server.set_accept_state()
-        client.set_app_data({"tag": tag, "raise": (index + n) % 3 == 0})
+        client.set_tlsext_host_name(b"t%d-%d.example" % tag)
+        client.set_app_data({"tag": tag, "raise": (index + n) % 4 == 0})
         server.set_app_data({"tag": ("server",) + tag, "raise": False})
-        return client, server, use_socket
+        return client, server, mode
 
-    def run_handshake(self, client, server, use_socket):
+    def run_handshake(self, client, server, mode):
         SSL = self.SSL
         done = set()
         for _ in range(200):
@@ -232,51 +281,57 @@ class TLSThreadTests(unittest.TestCase):
                     done.add(conn)
                 except SSL.WantReadError:
                     pass
-            if not use_socket:
+            if mode == "memory":
                 self.peers.pump(client, server)
             if len(done) == 2:
                 return
-            if use_socket:
+            if mode == "socket":
                 select.select([client.fileno(), server.fileno()], [], [], 0.05)
         raise AssertionError("handshake did not finish")
 
     def test_handshakes_from_8_threads_with_raising_callbacks(self):
         SSL = self.SSL
         rounds = max(ROUNDS // 4, 3)
+        self.sockets = {}
+
+        def one_round(index, n, client, server, mode):
+            try:
+                self.run_handshake(client, server, mode)
+            except self.Tagged as exc:
+                self.assertEqual(exc.args[0], (index, n))
+                return "raised"
+            self.assertEqual(client.get_alpn_proto_negotiated(), b"http/1.1")
+            client.sendall(b"%d:%d" % (index, n))
+            if mode == "memory":
+                self.peers.pump(client, server)
+            for _ in range(200):
+                try:
+                    got = server.recv(100)
+                    break
+                except SSL.WantReadError:
+                    if mode == "socket":
+                        select.select([server.fileno()], [], [], 0.05)
+            self.assertEqual(got, b"%d:%d" % (index, n))
+            # the shared store verifies as well, from every thread
+            ctx = crypto.X509StoreContext(self.store, self.chain.leaf.cert,
+                                          chain=[self.chain.intermediate.cert])
+            ctx.verify_certificate()
+            return "ok"
 
         def work(index):
             outcomes = []
             for n in range(rounds):
-                client, server, use_socket = self.pair(index, n, (index + n) % 2 == 1)
+                mode = ("memory", "socket", "object")[(index + n) % 3]
+                client, server, mode = self.pair(index, n, mode)
                 try:
-                    self.run_handshake(client, server, use_socket)
-                except self.Tagged as exc:
-                    self.assertEqual(exc.args[0], (index, n))
-                    outcomes.append("raised")
-                    continue
-                except SSL.Error:
-                    # the server side of a handshake the client broke off
-                    outcomes.append("refused")
-                    continue
-                client.sendall(b"%d:%d" % (index, n))
-                if not use_socket:
-                    self.peers.pump(client, server)
-                for _ in range(200):
-                    try:
-                        got = server.recv(100)
-                        break
-                    except SSL.WantReadError:
-                        select.select([server.fileno()], [], [], 0.05)
-                self.assertEqual(got, b"%d:%d" % (index, n))
-                # the shared store verifies as well, from every thread
-                ctx = crypto.X509StoreContext(self.store, self.chain.leaf.cert,
-                                              chain=[self.chain.intermediate.cert])
-                ctx.verify_certificate()
-                outcomes.append("ok")
+                    outcomes.append(one_round(index, n, client, server, mode))
+                finally:
+                    for sock in self.sockets.pop((index, n), ()):
+                        sock.close()
             return outcomes
 
         results = run_threads(work)
         for index, outcomes in enumerate(results):
-            expected = ["raised" if (index + n) % 3 == 0 else "ok" for n in range(rounds)]
+            expected = ["raised" if (index + n) % 4 == 0 else "ok" for n in range(rounds)]
             self.assertEqual(outcomes, expected, f"thread {index}")
         self.assertGreater(len(self.info_calls), THREADS)

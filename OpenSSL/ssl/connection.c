@@ -42,24 +42,42 @@ enum {
     IO_SHUTDOWN,
 };
 
+/*
+ * One call at a time on a Connection: OpenSSL's SSL object is not safe to
+ * use from two threads at once.  A callback of the running call may still
+ * call shutdown() on its own Connection (Twisted aborts a connection from
+ * its verify and servername callbacks): OpenSSL refuses a shutdown in the
+ * middle of a handshake with its own error, which is what the caller
+ * expects, so that nested call is let through.  `busy` counts the claims.
+ */
 static int
-claim(ConnectionObject *self)
+claim_nested(ConnectionObject *self, int nested_ok)
 {
     if (self->busy) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "the Connection is in use by another call (another "
-                        "thread, or a callback of this one)");
-        return -1;
+        if (!nested_ok || self->busy_thread != PyThread_get_thread_ident()) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "the Connection is in use by another call "
+                            "(another thread, or a callback of this one)");
+            return -1;
+        }
+        self->busy++;
+        return 0;
     }
     self->busy = 1;
     self->busy_thread = PyThread_get_thread_ident();
     return 0;
 }
 
+static int
+claim(ConnectionObject *self)
+{
+    return claim_nested(self, 0);
+}
+
 static void
 release(ConnectionObject *self)
 {
-    self->busy = 0;
+    self->busy--;
 }
 
 int
@@ -84,7 +102,7 @@ ssl_connection_release(ConnectionObject *conn)
 static int
 run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
 {
-    if (claim(self) < 0) {
+    if (claim_nested(self, op == IO_SHUTDOWN) < 0) {
         return -1;
     }
     SSL *ssl = self->ssl;

@@ -239,6 +239,7 @@ context_clear(ContextObject *self)
     Py_CLEAR(self->callback_error);
     Py_CLEAR(self->cipher_list);
     Py_CLEAR(self->ciphersuites);
+    Py_CLEAR(self->ctx_capsule);
     ssl_callbacks_clear(&self->cb);
     return 0;
 }
@@ -1101,8 +1102,13 @@ context_set_app_data(ContextObject *self, PyObject *arg)
 static PyObject *
 context_get_context_ptr(ContextObject *self, void *Py_UNUSED(closure))
 {
-    /* Twisted reads ctx._context (pyOpenSSL's cffi SSL_CTX pointer). */
-    return PyCapsule_New(self->ctx, "OpenSSL.SSL.SSL_CTX", NULL);
+    /* Twisted reads ctx._context (pyOpenSSL's cffi SSL_CTX pointer) and
+       compares it between reads: the same object every time. */
+    if (self->ctx_capsule == NULL) {
+        self->ctx_capsule = PyCapsule_New(self->ctx, "OpenSSL.SSL.SSL_CTX",
+                                          NULL);
+    }
+    return Py_XNewRef(self->ctx_capsule);
 }
 
 static PyGetSetDef context_getset[] = {

@@ -79,6 +79,7 @@ typedef struct {
        ssl_context_pin). */
     PyObject *cipher_list;
     PyObject *ciphersuites;
+    PyObject *ctx_capsule;      /* what _context returns, made once */
     PyObject *weakreflist;
 } ContextObject;
 
