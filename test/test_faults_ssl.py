@@ -331,7 +331,7 @@ class ReentrantCallbackTests(FaultBase):
                 return ok
             client, server = self.pair(client_context(verify))
             with self.assertRaisesRegex(RuntimeError, "in use"):
-                peers.handshake_memory(client, server)
+                peers.handshake(client, server)
         self.assert_context_still_works()
 
     def test_set_context_from_callbacks_while_the_old_one_is_dropped(self):
@@ -346,7 +346,7 @@ class ReentrantCallbackTests(FaultBase):
         client.set_tlsext_host_name(b"localhost")
         del ctx
         gc.collect()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         client.send(b"after the swap")
         peers.pump(client, server)
         self.assertEqual(server.recv(100), b"after the swap")
@@ -359,7 +359,7 @@ class ReentrantCallbackTests(FaultBase):
             client_ctx.set_alpn_protos([b"h2"])
             client, server = self.pair(client_ctx, ctx)
             with self.assertRaises(TypeError, msg=repr(result)):
-                peers.handshake_memory(client, server)
+                peers.handshake(client, server)
         self.assert_context_still_works()
 
     def test_keylog_and_servername_callbacks_raising(self):
@@ -369,5 +369,5 @@ class ReentrantCallbackTests(FaultBase):
             client, server = self.pair(client_context(), ctx)
             client.set_tlsext_host_name(b"localhost")
             with self.assertRaises(ZeroDivisionError, msg=setter):
-                peers.handshake_memory(client, server)
+                peers.handshake(client, server)
         self.assert_context_still_works()

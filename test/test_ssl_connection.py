@@ -275,7 +275,7 @@ def test_shutdown_from_a_verify_callback_is_refused_by_openssl(pki_main):
     client, server = memory_pair(
         client_context(callback=callback), server_context(pki_main))
     with pytest.raises(SSL.Error, match="certificate verify failed"):
-        handshake_memory(client, server)
+        handshake(client, server)
     assert len(seen) == 1
     assert any("shutdown while in init" in reason for _, _, reason in seen[0])
 
@@ -296,7 +296,7 @@ def test_io_from_a_callback_of_the_same_connection_is_refused(pki_main):
 
     client, server = memory_pair(
         client_context(callback=callback), server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert errors and all("in use" in e for e in errors)
 
 
