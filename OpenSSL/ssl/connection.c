@@ -407,21 +407,11 @@ PyDoc_STRVAR(connection_set_verify_doc,
 static PyObject *
 connection_set_verify(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"mode", "callback", NULL};
-    PyObject *mode_obj, *callback = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:set_verify", kwlist,
-                                     &mode_obj, &callback)) {
-        return NULL;
+    PyObject *r = ssl_set_verify(&self->cb, NULL, self->ssl, args, kwds);
+    if (r != NULL) {
+        self->verify_override = 1;
     }
-    int mode;
-    if (ossl_int_arg(mode_obj, "mode", &mode) < 0
-        || ssl_callbacks_set(&self->cb, SSL_SLOT_VERIFY, callback, 1) < 0) {
-        return NULL;
-    }
-    self->verify_override = 1;
-    SSL_set_verify(self->ssl, mode,
-                   callback == Py_None ? NULL : ssl_verify_trampoline);
-    Py_RETURN_NONE;
+    return r;
 }
 
 PyDoc_STRVAR(connection_get_verify_mode_doc,

@@ -473,8 +473,9 @@ PyDoc_STRVAR(context_set_verify_doc,
 "certificate; an exception it raises fails the handshake and is raised\n"
 "from the Connection call.  Without a callback OpenSSL's verdict stands.");
 
-static PyObject *
-context_set_verify(ContextObject *self, PyObject *args, PyObject *kwds)
+PyObject *
+ssl_set_verify(ssl_callbacks *cb, SSL_CTX *ctx, SSL *ssl, PyObject *args,
+               PyObject *kwds)
 {
     static char *kwlist[] = {"mode", "callback", NULL};
     PyObject *mode_obj, *callback = Py_None;
@@ -484,12 +485,23 @@ context_set_verify(ContextObject *self, PyObject *args, PyObject *kwds)
     }
     int mode;
     if (ossl_int_arg(mode_obj, "mode", &mode) < 0
-        || ssl_callbacks_set(&self->cb, SSL_SLOT_VERIFY, callback, 1) < 0) {
+        || ssl_callbacks_set(cb, SSL_SLOT_VERIFY, callback, 1) < 0) {
         return NULL;
     }
-    SSL_CTX_set_verify(self->ctx, mode,
-                       callback == Py_None ? NULL : ssl_verify_trampoline);
+    SSL_verify_cb verify = callback == Py_None ? NULL : ssl_verify_trampoline;
+    if (ctx != NULL) {
+        SSL_CTX_set_verify(ctx, mode, verify);
+    }
+    else {
+        SSL_set_verify(ssl, mode, verify);
+    }
     Py_RETURN_NONE;
+}
+
+static PyObject *
+context_set_verify(ContextObject *self, PyObject *args, PyObject *kwds)
+{
+    return ssl_set_verify(&self->cb, self->ctx, NULL, args, kwds);
 }
 
 PyDoc_STRVAR(context_set_verify_depth_doc,

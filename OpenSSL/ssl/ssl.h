@@ -189,6 +189,10 @@ OSSL_HIDDEN PyObject *ssl_use_certificate(ssl_state *st, SSL_CTX *ctx,
                                           SSL *ssl, PyObject *cert);
 OSSL_HIDDEN PyObject *ssl_use_privatekey(ssl_state *st, SSL_CTX *ctx,
                                          SSL *ssl, PyObject *pkey);
+/* set_verify(mode, callback=None), the callback kept in `cb`. */
+OSSL_HIDDEN PyObject *ssl_set_verify(ssl_callbacks *cb, SSL_CTX *ctx,
+                                     SSL *ssl, PyObject *args,
+                                     PyObject *kwds);
 /* Keep `callback` in `slot` (None empties it when allow_none); TypeError
    when it is not callable. */
 OSSL_HIDDEN int ssl_callbacks_set(ssl_callbacks *cb, int slot,
