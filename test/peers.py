@@ -485,26 +485,27 @@ def client_context(method=SSL.TLS_METHOD, verify=True, paths=None):
     return ctx
 
 
-def memory_pair(client_ctx, server_ctx):
-    """A client and a server Connection over memory BIOs, not yet shaken."""
-    server = SSL.Connection(server_ctx, None)
+def connection_pair(client_ctx, server_ctx, client_transport=None,
+                    server_transport=None):
+    """A client and a server Connection over the given transports (None:
+    memory BIOs), not yet shaken."""
+    server = SSL.Connection(server_ctx, server_transport)
     server.set_accept_state()
-    client = SSL.Connection(client_ctx, None)
+    client = SSL.Connection(client_ctx, client_transport)
     client.set_connect_state()
     return client, server
+
+
+def memory_pair(client_ctx, server_ctx):
+    """A client and a server Connection over memory BIOs, not yet shaken."""
+    return connection_pair(client_ctx, server_ctx)
 
 
 def socket_pair(client_ctx, server_ctx):
     """A client and a server Connection over a socketpair (blocking, with
     kernel timeouts: see bound)."""
     a, b = socket.socketpair()
-    bound(a)
-    bound(b)
-    client = SSL.Connection(client_ctx, a)
-    client.set_connect_state()
-    server = SSL.Connection(server_ctx, b)
-    server.set_accept_state()
-    return client, server
+    return connection_pair(client_ctx, server_ctx, bound(a), bound(b))
 
 
 def handshake_sockets(client, server):

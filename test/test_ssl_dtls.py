@@ -9,9 +9,9 @@ import pytest
 from OpenSSL import SSL
 
 from peers import (
-    TIMEOUT, DatagramStream, InteractiveOpenSSLServer, Thread, bounded,
-    client_context, exchange, handshake, kill_group, memory_pair, pki_paths,
-    popen, server_context)
+    TIMEOUT, bounded, client_context, DatagramStream, exchange, handshake,
+    InteractiveOpenSSLServer, kill_group, memory_pair, pki_paths, popen,
+    server_context, Thread)
 
 COOKIE = b"0123456789abcdef"
 

@@ -11,10 +11,10 @@ import pytest
 from OpenSSL import SSL, crypto
 
 from peers import (
-    TIMEOUT, bounded, client_context, connect, exchange, handshake,
+    TIMEOUT, client_context, connect, connection_pair, exchange, handshake,
     InteractiveOpenSSLServer, kill_group, memory_pair, pki_paths, popen,
-    roundtrip_reversed, s_client, serve_once, server_context, SocketStream,
-    Thread, transport_pair)
+    roundtrip_reversed, s_client, serve_once, server_context,
+    transport_pair)
 
 try:
     import pki
@@ -715,10 +715,7 @@ class TestPSK:
     def test_over_python_transport(self):
         cctx, sctx, _ = psk_contexts(SSL.TLS1_3_VERSION)
         a, b = transport_pair()
-        server = SSL.Connection(sctx, a)
-        server.set_accept_state()
-        client = SSL.Connection(cctx, b)
-        client.set_connect_state()
+        client, server = connection_pair(cctx, sctx, b, a)
         handshake(client, server, memory=False)
         assert exchange(client, server, b"x" * 5000, memory=False) == b"x" * 5000
 
