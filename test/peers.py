@@ -208,7 +208,31 @@ def echo(sslsock, server):
         pass
 
 
-class StdlibServer:
+class PeerThread:
+    """A peer whose _run() goes on in a daemon thread from the start of a
+    `with` block; leaving the block waits for it (at most TIMEOUT) and
+    then calls _close()."""
+
+    def __init__(self):
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        raise NotImplementedError
+
+    def _close(self):
+        pass
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.thread.join(TIMEOUT)
+        self._close()
+        return False
+
+
+class StdlibServer(PeerThread):
     """A stdlib ssl server in a thread, for `count` connections.
 
     handler(sslsock, server) runs for each connection once the handshake is
@@ -221,6 +245,7 @@ class StdlibServer:
 
     def __init__(self, paths, *, handler=echo, raw_handler=None, count=1,
                  context=None, **context_args):
+        super().__init__()
         self.context = context or stdlib_server_context(paths, **context_args)
         self.handler = handler
         self.raw_handler = raw_handler
@@ -229,13 +254,9 @@ class StdlibServer:
         self.received = []
         self.errors = []
         self.versions = []
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.listener.settimeout(TIMEOUT)
+        self.listener = listener()
         self.address = self.listener.getsockname()
         self.port = self.address[1]
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         for _ in range(self.count):
@@ -258,23 +279,18 @@ class StdlibServer:
             finally:
                 sock.close()
 
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.thread.join(TIMEOUT)
+    def _close(self):
         self.listener.close()
-        return False
 
 
-class StdlibClient:
+class StdlibClient(PeerThread):
     """A stdlib ssl client in a thread: connects, sends `data`, reads until
     the server closes, and keeps what arrived in .received (or the
     exception in .error)."""
 
     def __init__(self, address, cafile, *, data=b"", server_hostname="localhost",
                  **context_args):
+        super().__init__()
         self.context = stdlib_client_context(cafile, **context_args)
         self.address = address
         self.data = data
@@ -283,7 +299,6 @@ class StdlibClient:
         self.error = None
         self.version = None
         self.cipher = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         try:
@@ -304,14 +319,6 @@ class StdlibClient:
                         self.received += chunk
         except Exception as exc:  # reported through .error
             self.error = exc
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.thread.join(TIMEOUT)
-        return False
 
     def join(self):
         self.thread.join(TIMEOUT)
@@ -627,10 +634,11 @@ def bounded(sock):
 
 
 def listener(kind=socket.SOCK_STREAM):
+    """A socket bound to a free port of 127.0.0.1 (listening, for TCP)."""
     sock = socket.socket(socket.AF_INET, kind)
     sock.bind(("127.0.0.1", 0))
     if kind == socket.SOCK_STREAM:
-        sock.listen(5)
+        sock.listen(16)
     sock.settimeout(TIMEOUT)
     return sock
 
