@@ -274,8 +274,10 @@ def main():
             ok_p = r_pyo.get(ref) is None or r_pyo[ref] >= t_pyo
             holds = "yes" if ok_c and ok_p else "NO"
             verdicts.append((wl, holds))
-        cells = [wl, unit] + [fmt(rates[n]) for n in names] + [fmt(r_c)] + [
-            fmt(r_pyo[n]) for n in pyo_cols] + [target, holds]
+        def fmt_ratio(r):  # three digits, so that 0.946 does not read as 0.95
+            return "n/a" if r is None else (f"{r:.3f}" if r < 10 else f"{r:.1f}")
+        cells = [wl, unit] + [fmt(rates[n]) for n in names] + [fmt_ratio(r_c)] + [
+            fmt_ratio(r_pyo[n]) for n in pyo_cols] + [target, holds]
         lines.append("| " + " | ".join(cells) + " |")
     table = "\n".join(lines)
 

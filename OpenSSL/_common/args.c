@@ -263,9 +263,11 @@ ossl_passphrase_cb(char *buf, int size, int rwflag, void *u)
         ossl_stash_exception(&p->error);
     }
     else if (PyCallable_Check(p->obj)) {
+        /* pyOpenSSL's two forms: load/dump_privatekey call callback(rwflag),
+           a callback with userdata gets (maxlen, rwflag, userdata). */
         PyObject *value = p->extra != NULL
             ? PyObject_CallFunction(p->obj, "iiO", size, rwflag, p->extra)
-            : PyObject_CallFunction(p->obj, "ii", size, rwflag);
+            : PyObject_CallFunction(p->obj, "(i)", rwflag);
         if (value != NULL) {
             result = passphrase_copy(p, value, buf, size);
             Py_DECREF(value);

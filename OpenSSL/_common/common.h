@@ -81,9 +81,9 @@ OSSL_HIDDEN int ossl_check_int_len(Py_ssize_t len, const char *name);
 
 /*
  * A passphrase given as bytes, str or a callable, for OpenSSL's
- * pem_password_cb.  The callable is called as callable(maxlen, verify, *extra)
- * like pyOpenSSL; an exception it raises is stashed and raised by
- * ossl_passphrase_finish.
+ * pem_password_cb.  The callable is called as pyOpenSSL calls it:
+ * callable(verify) without `extra`, callable(maxlen, verify, extra) with it;
+ * an exception it raises is stashed and raised by ossl_passphrase_finish.
  */
 typedef struct {
     const char *name;

@@ -587,7 +587,7 @@ PyDoc_STRVAR(load_privatekey_doc,
 "load_privatekey($module, type, buffer, passphrase=None)\n--\n\n"
 "Load a private key from *buffer* (FILETYPE_PEM or FILETYPE_ASN1).\n\n"
 "*passphrase* decrypts an encrypted key: bytes, str, or a callable called\n"
-"as passphrase(maxlength, verify) that returns bytes.  A wrong passphrase\n"
+"as passphrase(verify) that returns bytes.  A wrong passphrase\n"
 "raises Error; an exception raised by the callable propagates.");
 
 static PyObject *
