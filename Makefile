@@ -148,14 +148,23 @@ downstream:
 # Benchmarks (bench/README.md): C, our in-place build, pyOpenSSL from PyPI in its
 # own venv (a separate process), Debian's pyOpenSSL and the stdlib ssl module.
 BENCH_PYO := bench/.venv-pyopenssl
-.PHONY: bench-quick
+.PHONY: bench-quick bench-deps
 
 $(BENCH_PYO)/.ready:
 	$(PYTHON) -m venv $(BENCH_PYO)
 	$(BENCH_PYO)/bin/pip install -q --upgrade pyOpenSSL
 	touch $@
 
-bench: build $(BENCH_PYO)/.ready
+# Debian's pyOpenSSL runs on the same system OpenSSL as ours and the C program:
+# the like-for-like column.  Installed when missing (the column is left out,
+# with a note, where apt-get cannot run).
+bench-deps:
+	@dpkg -s python3-openssl >/dev/null 2>&1 || \
+	  (export DEBIAN_FRONTEND=noninteractive; apt-get update -q && \
+	   apt-get install -y -q python3-openssl) || \
+	  echo "bench: python3-openssl not installed, pyOpenSSL-deb column left out"
+
+bench: build bench-deps $(BENCH_PYO)/.ready
 	$(PY) bench/run.py --results bench/RESULTS.md --command "make bench"
 
 # A few seconds per workload: checks that every workload still runs and checks itself.

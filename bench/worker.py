@@ -184,40 +184,15 @@ class PyOpenSSLAPI:
         """Returns the seconds spent moving total bytes (handshake excluded)."""
         client, server = self.mem_pair("ec")
         self.mem_handshake(client, server)
-        payload = bytes((i * 7 + 3) & 255 for i in range(chunk))
-        send, bio_read = client.send, client.bio_read
-        bio_write, recv = server.bio_write, server.recv
-        sent = received = 0
-        t0 = clock()
-        while sent < total:
-            send(payload)
-            sent += chunk
-            bio_write(bio_read(BIO_CHUNK))
-            got = recv(APP_CHUNK)
-            while len(got) < chunk:
-                got += recv(APP_CHUNK)
-            received += len(got)
-        seconds = clock() - t0
-        if received != sent or got != payload:
-            raise AssertionError("bytes in != bytes out")
-        return seconds
+        return stream_loop(client.send, client.bio_read, server.bio_write,
+                           server.recv, total, chunk)
 
     def tcp_server_side(self, sock, bulk, amount):
         SSL = self.SSL
         conn = SSL.Connection(self.contexts("ec")[1], sock)
         conn.set_accept_state()
         conn.do_handshake()
-        if bulk:
-            got = 0
-            while got < amount:
-                got += len(conn.recv(APP_CHUNK))
-            conn.sendall(b"k")
-        else:
-            for _ in range(amount):
-                buf = conn.recv(1024)
-                while len(buf) < 1024:
-                    buf += conn.recv(1024 - len(buf))
-                conn.sendall(buf)
+        tcp_server_loop(conn.sendall, conn.recv, bulk, amount)
 
     def tcp_client_side(self, sock, bulk, amount):
         SSL = self.SSL
@@ -403,37 +378,12 @@ class StdlibAPI:
     def stream(self, total, chunk):
         c, s = self.mem_pair("ec")
         self.mem_handshake(c, s)
-        payload = bytes((i * 7 + 3) & 255 for i in range(chunk))
-        send, bio_read = c[0].write, c[2].read
-        bio_write, recv = s[1].write, s[0].read
-        sent = received = 0
-        t0 = clock()
-        while sent < total:
-            send(payload)
-            sent += chunk
-            bio_write(bio_read(BIO_CHUNK))
-            got = recv(APP_CHUNK)
-            while len(got) < chunk:
-                got += recv(APP_CHUNK)
-            received += len(got)
-        seconds = clock() - t0
-        if received != sent or got != payload:
-            raise AssertionError("bytes in != bytes out")
-        return seconds
+        return stream_loop(c[0].write, c[2].read, s[1].write, s[0].read,
+                           total, chunk)
 
     def tcp_server_side(self, sock, bulk, amount):
         conn = self.contexts("ec")[1].wrap_socket(sock, server_side=True)
-        if bulk:
-            got = 0
-            while got < amount:
-                got += len(conn.recv(APP_CHUNK))
-            conn.sendall(b"k")
-        else:
-            for _ in range(amount):
-                buf = conn.recv(1024)
-                while len(buf) < 1024:
-                    buf += conn.recv(1024 - len(buf))
-                conn.sendall(buf)
+        tcp_server_loop(conn.sendall, conn.recv, bulk, amount)
 
     def tcp_client_side(self, sock, bulk, amount):
         conn = self.contexts("ec")[0].wrap_socket(sock)
@@ -449,6 +399,41 @@ class StdlibAPI:
 # ---------------------------------------------------------------------------
 # Shared drivers
 # ---------------------------------------------------------------------------
+
+def stream_loop(send, bio_read, bio_write, recv, total, chunk):
+    """W2/W3: total bytes from client to server in chunk-sized writes over
+    memory BIOs; returns the seconds spent (handshake excluded)."""
+    payload = bytes((i * 7 + 3) & 255 for i in range(chunk))
+    sent = received = 0
+    got = b""
+    t0 = clock()
+    while sent < total:
+        send(payload)
+        sent += chunk
+        bio_write(bio_read(BIO_CHUNK))
+        got = recv(APP_CHUNK)
+        while len(got) < chunk:
+            got += recv(APP_CHUNK)
+        received += len(got)
+    seconds = clock() - t0
+    if received != sent or got != payload:
+        raise AssertionError("bytes in != bytes out")
+    return seconds
+
+
+def tcp_server_loop(sendall, recv, bulk, amount):
+    if bulk:
+        got = 0
+        while got < amount:
+            got += len(recv(APP_CHUNK))
+        sendall(b"k")
+    else:
+        for _ in range(amount):
+            buf = recv(1024)
+            while len(buf) < 1024:
+                buf += recv(1024 - len(buf))
+            sendall(buf)
+
 
 def tcp_client_loop(sendall, recv, bulk, amount):
     payload = bytes((i * 13 + 1) & 255 for i in range(APP_CHUNK))

@@ -6,8 +6,16 @@
     with OpenSSLServer(paths) as server: ...               # openssl s_server
     result = openssl_client(address, cafile=..., data=b"x")  # openssl s_client
 
-plus helpers to drive two of our own Connections over memory BIOs or a
-socketpair (handshake_memory, pump, handshake_sockets).
+plus our own Connections as both peers:
+
+    paths = pki_paths()                 # the chain the handshake tests share
+    sctx, cctx = server_context(), client_context()
+    client, server = memory_pair(cctx, sctx)
+    handshake(client, server)           # memory BIOs, pumped here
+    a, b = transport_pair()             # two Python objects with read/write
+    client, server = socket_pair(cctx, sctx); handshake_sockets(client, server)
+    port, thread = serve_once(sctx, handler)   # our server in a thread
+    with InteractiveOpenSSLServer("-alpn", "h2") as srv: srv.port ...
 
 `paths` is what pki.Chain.write_pem() returns: the server presents
 paths["leaf"] with paths["leaf_key"] and the intermediate.
@@ -17,8 +25,9 @@ import functools
 import os
 import re
 import shutil
-import tempfile
+import signal
 import socket
+import tempfile
 import ssl
 import struct
 import subprocess
@@ -55,6 +64,16 @@ def chain(label="main", key_type="ec"):
         # the same chain, made with cryptography.
         made = _chain_with_cryptography(key_type)
     return made, made.write_pem(os.path.join(_tmp, label))
+
+
+_paths_lock = threading.Lock()
+
+
+def pki_paths():
+    """The PEM files of the EC chain the handshake tests share (made once
+    per test run, whichever thread asks first)."""
+    with _paths_lock:
+        return chain("tls")[1]
 
 
 def _chain_with_cryptography(key_type):
@@ -189,7 +208,31 @@ def echo(sslsock, server):
         pass
 
 
-class StdlibServer:
+class PeerThread:
+    """A peer whose _run() goes on in a daemon thread from the start of a
+    `with` block; leaving the block waits for it (at most TIMEOUT) and
+    then calls _close()."""
+
+    def __init__(self):
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        raise NotImplementedError
+
+    def _close(self):
+        pass
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.thread.join(TIMEOUT)
+        self._close()
+        return False
+
+
+class StdlibServer(PeerThread):
     """A stdlib ssl server in a thread, for `count` connections.
 
     handler(sslsock, server) runs for each connection once the handshake is
@@ -202,6 +245,7 @@ class StdlibServer:
 
     def __init__(self, paths, *, handler=echo, raw_handler=None, count=1,
                  context=None, **context_args):
+        super().__init__()
         self.context = context or stdlib_server_context(paths, **context_args)
         self.handler = handler
         self.raw_handler = raw_handler
@@ -210,13 +254,9 @@ class StdlibServer:
         self.received = []
         self.errors = []
         self.versions = []
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.listener.settimeout(TIMEOUT)
+        self.listener = listener()
         self.address = self.listener.getsockname()
         self.port = self.address[1]
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         for _ in range(self.count):
@@ -239,23 +279,18 @@ class StdlibServer:
             finally:
                 sock.close()
 
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.thread.join(TIMEOUT)
+    def _close(self):
         self.listener.close()
-        return False
 
 
-class StdlibClient:
+class StdlibClient(PeerThread):
     """A stdlib ssl client in a thread: connects, sends `data`, reads until
     the server closes, and keeps what arrived in .received (or the
     exception in .error)."""
 
     def __init__(self, address, cafile, *, data=b"", server_hostname="localhost",
                  **context_args):
+        super().__init__()
         self.context = stdlib_client_context(cafile, **context_args)
         self.address = address
         self.data = data
@@ -264,7 +299,6 @@ class StdlibClient:
         self.error = None
         self.version = None
         self.cipher = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         try:
@@ -285,14 +319,6 @@ class StdlibClient:
                         self.received += chunk
         except Exception as exc:  # reported through .error
             self.error = exc
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.thread.join(TIMEOUT)
-        return False
 
     def join(self):
         self.thread.join(TIMEOUT)
@@ -404,13 +430,16 @@ def pump(a, b):
                 data = src.bio_read(65536)
             except SSL.WantReadError:
                 break
+            if not data:
+                break
             dst.bio_write(data)
             moved = True
     return moved
 
 
-def handshake_memory(client, server, rounds=50):
-    """Run the handshake of two memory-BIO Connections to completion; an
+def handshake(client, server, rounds=50, memory=True):
+    """Run the handshake of two Connections to completion, over memory BIOs
+    (pumped here) or, with memory=False, over a transport_pair; an
     exception of either side propagates."""
     done = {id(client): False, id(server): False}
     for _ in range(rounds):
@@ -423,32 +452,67 @@ def handshake_memory(client, server, rounds=50):
                 pass
             else:
                 done[id(conn)] = True
-        moved = pump(client, server)
+        moved = pump(client, server) if memory else False
         if all(done.values()) and not moved:
             return
     raise AssertionError("handshake did not finish in %d rounds" % rounds)
 
 
-def memory_pair(client_ctx, server_ctx):
-    """A client and a server Connection over memory BIOs, not yet shaken."""
-    server = SSL.Connection(server_ctx, None)
+# The name the memory-BIO handshake had before it served both transports.
+handshake_memory = handshake
+
+
+def exchange(sender, receiver, data, memory=True):
+    """Send `data` one way and return what arrived."""
+    sender.sendall(data)
+    if memory:
+        pump(sender, receiver)
+    got = b""
+    while len(got) < len(data):
+        got += receiver.recv(65536)
+    return got
+
+
+def server_context(method=SSL.TLS_METHOD, paths=None):
+    """A Context serving the leaf of pki_paths() with its chain."""
+    paths = paths or pki_paths()
+    ctx = SSL.Context(method)
+    ctx.use_certificate_chain_file(paths["chain"])
+    ctx.use_privatekey_file(paths["leaf_key"])
+    return ctx
+
+
+def client_context(method=SSL.TLS_METHOD, verify=True, paths=None):
+    """A Context trusting the CA of pki_paths() (verify=True)."""
+    paths = paths or pki_paths()
+    ctx = SSL.Context(method)
+    if verify:
+        ctx.load_verify_locations(paths["ca"])
+        ctx.set_verify(SSL.VERIFY_PEER, lambda conn, cert, err, depth, ok: ok)
+    return ctx
+
+
+def connection_pair(client_ctx, server_ctx, client_transport=None,
+                    server_transport=None):
+    """A client and a server Connection over the given transports (None:
+    memory BIOs), not yet shaken."""
+    server = SSL.Connection(server_ctx, server_transport)
     server.set_accept_state()
-    client = SSL.Connection(client_ctx, None)
+    client = SSL.Connection(client_ctx, client_transport)
     client.set_connect_state()
     return client, server
+
+
+def memory_pair(client_ctx, server_ctx):
+    """A client and a server Connection over memory BIOs, not yet shaken."""
+    return connection_pair(client_ctx, server_ctx)
 
 
 def socket_pair(client_ctx, server_ctx):
     """A client and a server Connection over a socketpair (blocking, with
     kernel timeouts: see bound)."""
     a, b = socket.socketpair()
-    bound(a)
-    bound(b)
-    client = SSL.Connection(client_ctx, a)
-    client.set_connect_state()
-    server = SSL.Connection(server_ctx, b)
-    server.set_accept_state()
-    return client, server
+    return connection_pair(client_ctx, server_ctx, bound(a), bound(b))
 
 
 def handshake_sockets(client, server):
@@ -469,3 +533,274 @@ def handshake_sockets(client, server):
         thread.join(TIMEOUT)
     if errors:
         raise errors[0]
+
+
+# ---- a Python-object transport ---------------------------------------------
+
+class _Pipe:
+    def __init__(self):
+        self.buf = bytearray()
+        self.closed = False
+
+
+class Endpoint:
+    """One end of an in-process byte stream: read(n)/write(data), no
+    fileno().  An empty pipe "would block" (BlockingIOError) until the
+    other end is closed, then read() returns b"" (EOF)."""
+
+    def __init__(self, inbound, outbound):
+        self.inbound = inbound
+        self.outbound = outbound
+        self.reads = 0
+        self.writes = 0
+
+    def read(self, n):
+        self.reads += 1
+        if not self.inbound.buf:
+            if self.inbound.closed:
+                return b""
+            raise BlockingIOError
+        data = bytes(self.inbound.buf[:n])
+        del self.inbound.buf[:n]
+        return data
+
+    def write(self, data):
+        self.writes += 1
+        self.outbound.buf += data
+        return len(data)
+
+    def close(self):
+        self.outbound.closed = True
+
+
+def transport_pair():
+    a_to_b, b_to_a = _Pipe(), _Pipe()
+    return Endpoint(b_to_a, a_to_b), Endpoint(a_to_b, b_to_a)
+
+
+class SocketStream:
+    """A blocking socket hidden behind read()/write() (no fileno)."""
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def read(self, n):
+        return self._sock.recv(n)
+
+    def write(self, data):
+        self._sock.sendall(data)
+        return len(data)
+
+
+class DatagramStream(SocketStream):
+    """A connected UDP socket behind read()/write(): one datagram each."""
+
+    def write(self, data):
+        return self._sock.send(data)
+
+
+# ---- threads and subprocess peers -------------------------------------------
+
+class Thread(threading.Thread):
+    """A thread whose exception is re-raised by join()."""
+
+    def __init__(self, target, *args):
+        super().__init__(daemon=True)
+        self._target_fn = target
+        self._args = args
+        self.result = None
+        self.error = None
+
+    def run(self):
+        try:
+            self.result = self._target_fn(*self._args)
+        except BaseException as exc:  # noqa: B902 - handed to join()
+            self.error = exc
+
+    def join(self, timeout=TIMEOUT):
+        super().join(timeout)
+        if self.is_alive():
+            raise AssertionError("peer thread did not finish")
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def bounded(sock):
+    """Make `sock` blocking (what a Connection on its descriptor needs) but
+    let the kernel give up on any single read or write after TIMEOUT."""
+    sock.settimeout(None)
+    return bound(sock)
+
+
+def listener(kind=socket.SOCK_STREAM):
+    """A socket bound to a free port of 127.0.0.1 (listening, for TCP)."""
+    sock = socket.socket(socket.AF_INET, kind)
+    sock.bind(("127.0.0.1", 0))
+    if kind == socket.SOCK_STREAM:
+        sock.listen(16)
+    sock.settimeout(TIMEOUT)
+    return sock
+
+
+def connect(port):
+    return bounded(socket.create_connection(("127.0.0.1", port),
+                                            timeout=TIMEOUT))
+
+
+def popen(cmd):
+    """Start cmd (under `timeout`) in a process group of its own, so that
+    kill_group() ends it and everything it started."""
+    return subprocess.Popen(["timeout", "20"] + cmd, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill_group(proc):
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+    for f in (proc.stdin, proc.stdout):
+        if f is not None:
+            try:
+                f.close()
+            except BrokenPipeError:
+                pass
+
+
+class InteractiveOpenSSLServer:
+    """`openssl s_server` on 127.0.0.1 with the chain of pki_paths(),
+    started at once: send() types into it, wait_for() reads its output."""
+
+    def __init__(self, *args, cert=True, paths=None, naccept=1):
+        paths = paths or pki_paths()
+        cmd = [OPENSSL, "s_server", "-accept", "127.0.0.1:0",
+               "-naccept", str(naccept)]
+        if cert:
+            cmd += ["-cert", paths["leaf"], "-key", paths["leaf_key"],
+                    "-cert_chain", paths["intermediate"]]
+        cmd += list(args)
+        self.proc = subprocess.Popen(
+            ["timeout", "30"] + cmd, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self.lines = []
+        for _ in range(50):
+            line = self.proc.stdout.readline().decode(errors="replace")
+            if not line:
+                break
+            self.lines.append(line)
+            if line.startswith("ACCEPT"):
+                self.port = int(line.rsplit(":", 1)[1])
+                return
+        self.close()
+        raise AssertionError("s_server did not start: " + "".join(self.lines))
+
+    def send(self, data):
+        """Type data into s_server: it sends it to the connected client."""
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def wait_for(self, text):
+        """Read s_server's output until a line contains text."""
+        for _ in range(200):
+            line = self.proc.stdout.readline().decode(errors="replace")
+            if not line:
+                break
+            self.lines.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"s_server never printed {text!r}: "
+                             + "".join(self.lines))
+
+    def output(self):
+        """Everything s_server printed, once it has exited."""
+        try:
+            out, _ = self.proc.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            out, _ = self.proc.communicate()
+        return "".join(self.lines) + out.decode(errors="replace")
+
+    def _kill(self):
+        # `timeout` and s_server share a process group of their own.
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def close(self):
+        if self.proc.poll() is None:
+            self._kill()
+        self.proc.communicate()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def roundtrip_reversed(conn, text):
+    """Send the line `text` to an `s_server -rev` and read until it comes
+    back reversed (reading, on the way, what came first, such as TLS 1.3
+    session tickets)."""
+    conn.sendall(text + b"\n")
+    got = b""
+    while text[::-1] not in got:
+        got += conn.recv(100)
+    return got
+
+
+def s_client(port, *args, stdin=b"", wait_for=None):
+    """Run `openssl s_client` against 127.0.0.1:port; return its output.
+    With wait_for, stdin is sent only once a line starting with it came
+    from the server (so what arrived before it, such as TLS 1.3 tickets,
+    has been processed)."""
+    cmd = ["timeout", "20", OPENSSL, "s_client", "-connect",
+           f"127.0.0.1:{port}", "-CAfile", pki_paths()["ca"]] + list(args)
+    if wait_for is None:
+        proc = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=30)
+        return proc.stdout.decode(errors="replace")
+    proc = popen(cmd[2:])
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith(wait_for):
+                break
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+        # `timeout` bounds how long s_client can keep stdout open.
+        lines.append(proc.stdout.read())
+        proc.wait(timeout=30)
+    finally:
+        kill_group(proc)
+    return b"".join(lines).decode(errors="replace")
+
+
+def serve_once(ctx, handler, kind=socket.SOCK_STREAM):
+    """Accept one TCP connection with our Connection in a thread; returns
+    (port, thread); thread.join() gives handler(conn)'s result."""
+    sock = listener(kind)
+
+    def run():
+        try:
+            raw, _ = sock.accept()
+        finally:
+            sock.close()
+        bounded(raw)
+        conn = SSL.Connection(ctx, raw)
+        conn.set_accept_state()
+        try:
+            return handler(conn)
+        finally:
+            raw.close()
+
+    thread = Thread(run)
+    thread.start()
+    return sock.getsockname()[1], thread

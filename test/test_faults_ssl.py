@@ -54,7 +54,7 @@ class FaultBase(unittest.TestCase):
         client.set_connect_state()
         server = SSL.Connection(self.server_ctx, None)
         server.set_accept_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         client.send(b"still fine")
         peers.pump(client, server)
         self.assertEqual(server.recv(100), b"still fine")
@@ -138,7 +138,7 @@ class PeerFaultTests(FaultBase):
         client.set_connect_state()
         server = SSL.Connection(self.server_ctx, None)
         server.set_accept_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         client.send(b"secret message")
         record = bytearray(client.bio_read(65536))
         record[-3] ^= 0x01
@@ -153,7 +153,7 @@ class PeerFaultTests(FaultBase):
         client.set_connect_state()
         server = SSL.Connection(self.server_ctx, None)
         server.set_accept_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         client.send(b"x" * 1000)
         record = client.bio_read(65536)
         server.bio_write(record[:500])
@@ -171,7 +171,7 @@ class CallbackFaultTests(FaultBase):
         client.set_connect_state()
         server = SSL.Connection(server_ctx or self.server_ctx, None)
         server.set_accept_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
 
     def test_verify_callback_raising_fails_the_handshake(self):
         class VerifyProblem(Exception):
@@ -252,7 +252,7 @@ class LifetimeFaultTests(FaultBase):
         gc.collect()
         client = SSL.Connection(client_context(), None)
         client.set_connect_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         self.assertIsNotNone(server.get_context())
 
     def test_connection_after_its_socket_is_closed(self):
@@ -278,7 +278,7 @@ class LifetimeFaultTests(FaultBase):
         client.set_connect_state()
         server = SSL.Connection(self.server_ctx, None)
         server.set_accept_state()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         client.shutdown()
         peers.pump(client, server)
         with self.assertRaises(SSL.ZeroReturnError):
@@ -331,7 +331,7 @@ class ReentrantCallbackTests(FaultBase):
                 return ok
             client, server = self.pair(client_context(verify))
             with self.assertRaisesRegex(RuntimeError, "in use"):
-                peers.handshake_memory(client, server)
+                peers.handshake(client, server)
         self.assert_context_still_works()
 
     def test_set_context_from_callbacks_while_the_old_one_is_dropped(self):
@@ -346,7 +346,7 @@ class ReentrantCallbackTests(FaultBase):
         client.set_tlsext_host_name(b"localhost")
         del ctx
         gc.collect()
-        peers.handshake_memory(client, server)
+        peers.handshake(client, server)
         client.send(b"after the swap")
         peers.pump(client, server)
         self.assertEqual(server.recv(100), b"after the swap")
@@ -359,7 +359,7 @@ class ReentrantCallbackTests(FaultBase):
             client_ctx.set_alpn_protos([b"h2"])
             client, server = self.pair(client_ctx, ctx)
             with self.assertRaises(TypeError, msg=repr(result)):
-                peers.handshake_memory(client, server)
+                peers.handshake(client, server)
         self.assert_context_still_works()
 
     def test_keylog_and_servername_callbacks_raising(self):
@@ -369,5 +369,5 @@ class ReentrantCallbackTests(FaultBase):
             client, server = self.pair(client_context(), ctx)
             client.set_tlsext_host_name(b"localhost")
             with self.assertRaises(ZeroDivisionError, msg=setter):
-                peers.handshake_memory(client, server)
+                peers.handshake(client, server)
         self.assert_context_still_works()

@@ -13,7 +13,7 @@ import pytest
 import OpenSSL
 from OpenSSL import SSL, crypto
 
-from tlsutil import client_context, exchange, memory_pair, server_context
+from peers import client_context, exchange, memory_pair, server_context
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

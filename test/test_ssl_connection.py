@@ -9,7 +9,7 @@ import pytest
 from OpenSSL import SSL, crypto
 
 import peers
-from peers import TIMEOUT, handshake_memory, memory_pair, pump
+from peers import TIMEOUT, handshake, memory_pair, pump
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ VERSIONS = [(SSL.TLS1_2_VERSION, "TLSv1.2"), (SSL.TLS1_3_VERSION, "TLSv1.3")]
 def test_memory_handshake_and_data(pki_main, version, name):
     client, server = memory_pair(client_context(pki_main, version=version),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert client.get_protocol_version_name() == name
     assert server.get_protocol_version() == version
     assert client.get_cipher_name() == server.get_cipher_name()
@@ -95,7 +95,7 @@ def test_memory_bio_read_with_nothing_pending_raises_want_read(pki_main):
 def test_recv_before_data_raises_want_read(pki_main):
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     with pytest.raises(SSL.WantReadError):
         client.recv(10)
 
@@ -103,7 +103,7 @@ def test_recv_before_data_raises_want_read(pki_main):
 def test_clean_close_is_zero_return(pki_main):
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert client.shutdown() is False
     assert client.get_shutdown() & SSL.SENT_SHUTDOWN
     pump(client, server)
@@ -119,7 +119,7 @@ def test_clean_close_is_zero_return(pki_main):
 def test_ragged_eof_in_memory_is_unexpected_eof(pki_main):
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     client.bio_shutdown()
     with pytest.raises(SSL.SysCallError) as info:
         client.recv(100)
@@ -158,7 +158,7 @@ def test_garbage_from_the_peer_is_an_error(pki_main, garbage):
 def test_corrupted_record_after_the_handshake(pki_main):
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     client.send(b"secret message")
     record = bytearray(client.bio_read(65536))
     record[-1] ^= 0x01
@@ -174,7 +174,7 @@ def test_set_shutdown_and_state_string(pki_main):
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))
     assert isinstance(client.get_state_string(), bytes)
-    handshake_memory(client, server)
+    handshake(client, server)
     assert b"finished" in client.get_state_string().lower() or \
         b"ok" in client.get_state_string().lower()
     client.set_shutdown(SSL.RECEIVED_SHUTDOWN)
@@ -192,7 +192,7 @@ def test_verify_callback_sees_every_certificate(pki_main):
 
     client, server = memory_pair(
         client_context(pki_main, callback=callback), server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert [c[1:] for c in calls] == [
         ("Test Root CA", 0, 2, 1),
         ("Test Intermediate CA", 0, 1, 1),
@@ -211,7 +211,7 @@ def test_verify_callback_can_accept_an_untrusted_chain(pki_main):
     # No CA loaded: OpenSSL alone would refuse the chain.
     client, server = memory_pair(client_context(callback=callback),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert seen[0] == (
         SSL.X509VerificationCodes.ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 0)
     assert client.get_verify_result() == SSL.X509VerificationCodes.OK
@@ -223,7 +223,7 @@ def test_verify_callback_false_values_fail_the_handshake(pki_main, verdict):
         client_context(pki_main, callback=lambda *a: verdict),
         server_context(pki_main))
     with pytest.raises(SSL.Error) as info:
-        handshake_memory(client, server)
+        handshake(client, server)
     assert any("certificate verify failed" in reason
                for _, _, reason in info.value.args[0])
 
@@ -232,7 +232,7 @@ def test_verify_callback_false_values_fail_the_handshake(pki_main, verdict):
 def test_verify_callback_true_values_accept(pki_main, verdict):
     client, server = memory_pair(
         client_context(callback=lambda *a: verdict), server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert cn(client.get_peer_certificate()) == "localhost"
 
 
@@ -249,7 +249,7 @@ def test_verify_callback_exception_fails_the_handshake_and_is_raised(pki_main):
     client, server = memory_pair(
         client_context(callback=callback), server_context(pki_main))
     with pytest.raises(Refused, match="not this one"):
-        handshake_memory(client, server)
+        handshake(client, server)
     # Called once: after the exception OpenSSL is only told "no".
     assert len(calls) == 1
     # The server hears of it as an alert.
@@ -275,7 +275,7 @@ def test_shutdown_from_a_verify_callback_is_refused_by_openssl(pki_main):
     client, server = memory_pair(
         client_context(callback=callback), server_context(pki_main))
     with pytest.raises(SSL.Error, match="certificate verify failed"):
-        handshake_memory(client, server)
+        handshake(client, server)
     assert len(seen) == 1
     assert any("shutdown while in init" in reason for _, _, reason in seen[0])
 
@@ -296,7 +296,7 @@ def test_io_from_a_callback_of_the_same_connection_is_refused(pki_main):
 
     client, server = memory_pair(
         client_context(callback=callback), server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert errors and all("in use" in e for e in errors)
 
 
@@ -309,7 +309,7 @@ def test_verify_callback_whose_truth_test_raises(pki_main):
         client_context(callback=lambda *a: Ambiguous()),
         server_context(pki_main))
     with pytest.raises(ValueError, match="cannot decide"):
-        handshake_memory(client, server)
+        handshake(client, server)
 
 
 def test_certificates_outlive_callback_connection_and_context(pki_main):
@@ -321,7 +321,7 @@ def test_certificates_outlive_callback_connection_and_context(pki_main):
 
     client, server = memory_pair(client_context(callback=callback),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     chain = client.get_peer_cert_chain()
     verified = client.get_verified_chain()
     del client, server
@@ -337,7 +337,7 @@ def test_wrong_ca_fails_with_openssl_reason(pki_main, pki_other):
     client, server = memory_pair(client_context(pki_other),
                                  server_context(pki_main))
     with pytest.raises(SSL.Error) as info:
-        handshake_memory(client, server)
+        handshake(client, server)
     reasons = [reason for _, _, reason in info.value.args[0]]
     assert "certificate verify failed" in reasons
     assert client.get_verify_result() == \
@@ -349,7 +349,7 @@ def test_wrong_ca_fails_with_openssl_reason(pki_main, pki_other):
 def test_chain_capture_with_verify_none_and_no_trust(pki_main):
     client, server = memory_pair(client_context(mode=SSL.VERIFY_NONE),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert [cn(c) for c in client.get_peer_cert_chain()] == [
         "localhost", "Test Intermediate CA"]
     verified = client.get_verified_chain()
@@ -361,7 +361,7 @@ def test_chain_capture_with_verify_none_and_a_trusted_root(pki_main):
     client, server = memory_pair(
         client_context(pki_main, mode=SSL.VERIFY_NONE),
         server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert [cn(c) for c in client.get_verified_chain()] == [
         "localhost", "Test Intermediate CA", "Test Root CA"]
 
@@ -370,7 +370,7 @@ def test_chain_as_cryptography(pki_main):
     pytest.importorskip("cryptography")
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     chain = client.get_peer_cert_chain(as_cryptography=True)
     from cryptography import x509
     assert all(isinstance(c, x509.Certificate) for c in chain)
@@ -399,7 +399,7 @@ def test_client_certificate_required_and_given(pki_main):
     cctx.use_certificate_chain_file(paths["chain"])
     cctx.use_privatekey_file(paths["leaf_key"])
     client, server = memory_pair(cctx, sctx)
-    handshake_memory(client, server)
+    handshake(client, server)
     client.send(b"x")
     pump(client, server)
     assert server.recv(1) == b"x"
@@ -416,7 +416,7 @@ def test_client_certificate_required_and_missing(pki_main):
     sctx.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT)
     client, server = memory_pair(client_context(pki_main), sctx)
     with pytest.raises(SSL.Error) as info:
-        handshake_memory(client, server)
+        handshake(client, server)
         client.recv(10)     # TLS 1.3: the client learns on its next read
     assert info.value.args[0]
 
@@ -428,7 +428,7 @@ def test_info_callback_reports_handshake_start_and_done(pki_main):
     sctx = server_context(pki_main)
     sctx.set_info_callback(lambda conn, where, ret: events.append(where))
     client, server = memory_pair(client_context(pki_main), sctx)
-    handshake_memory(client, server)
+    handshake(client, server)
     assert any(w & SSL.SSL_CB_HANDSHAKE_START for w in events)
     assert any(w & SSL.SSL_CB_HANDSHAKE_DONE for w in events)
 
@@ -451,7 +451,7 @@ def test_connection_set_verify_overrides_the_context(pki_main):
     client.set_verify(SSL.VERIFY_PEER,
                       lambda *a: calls.append(a[3]) or True)
     assert client.get_verify_mode() == SSL.VERIFY_PEER
-    handshake_memory(client, server)
+    handshake(client, server)
     assert calls == [2, 1, 0]
 
 
@@ -465,7 +465,7 @@ def test_context_stays_mutable_after_connections(pki_main, pki_other):
     cctx.set_cipher_list(b"HIGH")
     cctx.set_options(SSL.OP_NO_TICKET)
     second, server2 = memory_pair(cctx, sctx)
-    handshake_memory(second, server2)
+    handshake(second, server2)
     assert cn(second.get_peer_certificate()) == "localhost"
 
 
@@ -475,7 +475,7 @@ def test_context_stays_mutable_after_connections(pki_main, pki_other):
 def test_both_sides_agree_on_secrets(pki_main, version, name):
     client, server = memory_pair(client_context(pki_main, version=version),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert client.get_finished() == server.get_peer_finished()
     assert client.get_peer_finished() == server.get_finished()
     assert len(client.client_random()) == 32
@@ -500,7 +500,7 @@ def test_session_is_available_after_the_handshake(pki_main):
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))
     assert client.get_session() is None
-    handshake_memory(client, server)
+    handshake(client, server)
     session = client.get_session()
     assert isinstance(session, SSL.Session)
 
@@ -513,7 +513,7 @@ def test_verified_chain_of_a_resumed_session(pki_main, version, name):
     sctx = server_context(pki_main)
     sctx.set_session_id(b"chain capture")
     first, server = memory_pair(cctx, sctx)
-    handshake_memory(first, server)
+    handshake(first, server)
     # TLS 1.3 sends the resumable session (a ticket) after the handshake.
     server.send(b"x")
     pump(first, server)
@@ -524,7 +524,7 @@ def test_verified_chain_of_a_resumed_session(pki_main, version, name):
 
     second, server = memory_pair(cctx, sctx)
     second.set_session(session)
-    handshake_memory(second, server)
+    handshake(second, server)
     assert calls == [2, 1, 0]       # resumed: nothing verified again
     assert [cn(c) for c in second.get_verified_chain()] == verified
     assert [cn(c) for c in second.get_peer_cert_chain()] == [
@@ -542,7 +542,7 @@ def test_info_callback_of_the_connection_then_back_to_the_context(pki_main):
     client, server = memory_pair(cctx, server_context(pki_main))
     client.set_info_callback(
         lambda conn, where, ret: from_connection.append(where))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert from_connection and not from_context
     client.set_info_callback(None)
     client.shutdown()
@@ -555,7 +555,7 @@ def test_renegotiation_in_tls12(pki_main):
     client, server = memory_pair(
         client_context(pki_main, version=SSL.TLS1_2_VERSION),
         server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert server.total_renegotiations() == 0
     assert server.renegotiate() is True
     assert server.renegotiate_pending() is True
@@ -581,7 +581,7 @@ def test_renegotiation_in_tls12(pki_main):
 def test_recv_into_and_peek(pki_main):
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     client.send(b"0123456789")
     pump(client, server)
     assert server.recv(4, socket.MSG_PEEK) == b"0123"
@@ -598,7 +598,7 @@ def test_sni_host_name(pki_main):
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))
     client.set_tlsext_host_name(b"example.test")
-    handshake_memory(client, server)
+    handshake(client, server)
     assert server.get_servername() == b"example.test"
     with pytest.raises(TypeError):
         client.set_tlsext_host_name("example.test")
@@ -613,7 +613,7 @@ def test_context_switch(pki_main, pki_other):
     assert server.get_context() is not other
     server.set_context(other)
     assert server.get_context() is other
-    handshake_memory(client, server)
+    handshake(client, server)
     assert client.get_peer_certificate() == pki_other[0].leaf.cert
 
 
@@ -628,7 +628,7 @@ def test_context_switch_brings_the_new_settings(pki_main, pki_other):
     cctx = client_context(pki_other, version=SSL.TLS1_2_VERSION)
     client, server = memory_pair(cctx, first)
     server.set_context(second)
-    handshake_memory(client, server)
+    handshake(client, server)
     assert client.get_cipher_name() == "ECDHE-ECDSA-AES256-GCM-SHA384"
     assert [n.CN for n in client.get_client_ca_list()] == [
         "Test Intermediate CA"]
@@ -951,7 +951,7 @@ def test_io_on_a_connection_already_in_an_io_call_is_refused(pki_main):
     client, server = memory_pair(client_context(callback=callback),
                                  server_context(pki_main))
     with pytest.raises(RuntimeError, match="in use"):
-        handshake_memory(client, server)
+        handshake(client, server)
 
 
 def test_callback_may_run_another_connection(pki_main):
@@ -963,13 +963,13 @@ def test_callback_may_run_another_connection(pki_main):
         if depth == 0:
             inner_client, inner_server = memory_pair(
                 client_context(pki_main), server_context(pki_main))
-            handshake_memory(inner_client, inner_server)
+            handshake(inner_client, inner_server)
             inner_versions.append(inner_client.get_protocol_version_name())
         return ok
 
     client, server = memory_pair(client_context(pki_main, callback=callback),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert inner_versions == ["TLSv1.3"]
 
 
@@ -992,7 +992,7 @@ def test_set_context_from_another_thread_during_the_handshake(pki_main,
 
     def run():
         try:
-            handshake_memory(client, server)
+            handshake(client, server)
             outcome.append("done")
         except Exception as exc:  # checked below
             outcome.append(exc)
@@ -1049,7 +1049,7 @@ def test_bad_arguments():
 def test_empty_io_is_a_no_op(pki_main):
     client, server = memory_pair(client_context(pki_main),
                                  server_context(pki_main))
-    handshake_memory(client, server)
+    handshake(client, server)
     assert client.send(b"") == 0
     assert client.recv(0) == b""
     assert client.bio_write(b"") == 0

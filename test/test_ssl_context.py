@@ -8,7 +8,7 @@ import pytest
 from OpenSSL import SSL, crypto
 
 import peers
-from peers import handshake_memory, memory_pair, pump
+from peers import handshake, memory_pair, pump
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def client_context(chain=None, method=SSL.TLS_METHOD):
 
 def connect(client_ctx, server_ctx):
     client, server = memory_pair(client_ctx, server_ctx)
-    handshake_memory(client, server)
+    handshake(client, server)
     return client, server
 
 
@@ -321,7 +321,7 @@ def test_default_verify_paths_trust_ssl_cert_file(main):
         "client.set_default_verify_paths()\n"
         "client.set_verify(SSL.VERIFY_PEER)\n"
         "c, s = peers.memory_pair(client, server)\n"
-        "peers.handshake_memory(c, s)\n"
+        "peers.handshake(c, s)\n"
         "print(c.get_verify_result())\n"
     ) % (os.path.dirname(os.path.abspath(__file__)), paths)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -650,7 +650,7 @@ def test_connections_outlive_their_context_reference(main):
     del cctx
     import gc
     gc.collect()
-    handshake_memory(client, server)
+    handshake(client, server)
     client.send(b"still here")
     pump(client, server)
     assert server.recv(100) == b"still here"

@@ -8,10 +8,10 @@ import pytest
 
 from OpenSSL import SSL
 
-from tlsutil import (
-    TIMEOUT, DatagramStream, OpenSSLServer, Thread, bounded, client_context,
-    kill_group, popen,
-    exchange, handshake, pki_paths, server_context)
+from peers import (
+    TIMEOUT, bounded, client_context, DatagramStream, exchange, handshake,
+    InteractiveOpenSSLServer, kill_group, memory_pair, pki_paths, popen,
+    server_context, Thread)
 
 COOKIE = b"0123456789abcdef"
 
@@ -30,33 +30,34 @@ def dtls_contexts(cookies=None):
     return cctx, sctx
 
 
-def memory_dtls_pair(cctx, sctx):
-    server = SSL.Connection(sctx, None)
-    server.set_accept_state()
-    client = SSL.Connection(cctx, None)
-    client.set_connect_state()
-    return client, server
+def client_hello(client, server):
+    """The client's next ClientHello, handed to the memory-BIO server."""
+    with pytest.raises(SSL.WantReadError):
+        client.do_handshake()
+    server.bio_write(client.bio_read(65536))
+
+
+def verify_request(client, server):
+    """The server's HelloVerifyRequest (DTLSv1_listen wants the client's
+    hello with the cookie next), handed to the client."""
+    with pytest.raises(SSL.WantReadError):
+        server.DTLSv1_listen()
+    client.bio_write(server.bio_read(65536))
 
 
 def listen(client, server):
     """Hello, HelloVerifyRequest, hello with the cookie: what DTLSv1_listen
     does before a server commits any state."""
-    with pytest.raises(SSL.WantReadError):
-        client.do_handshake()
-    server.bio_write(client.bio_read(65536))
-    with pytest.raises(SSL.WantReadError):
-        server.DTLSv1_listen()       # answered with a HelloVerifyRequest
-    client.bio_write(server.bio_read(65536))
-    with pytest.raises(SSL.WantReadError):
-        client.do_handshake()
-    server.bio_write(client.bio_read(65536))
+    client_hello(client, server)
+    verify_request(client, server)
+    client_hello(client, server)
     server.DTLSv1_listen()
 
 
 class TestMemory:
     def test_cookie_exchange_then_handshake(self):
         cookies = []
-        client, server = memory_dtls_pair(*dtls_contexts(cookies))
+        client, server = memory_pair(*dtls_contexts(cookies))
         listen(client, server)
         assert cookies == [COOKIE]
         handshake(client, server)
@@ -67,26 +68,18 @@ class TestMemory:
     def test_bad_cookie_keeps_listening(self):
         cctx, sctx = dtls_contexts()
         sctx.set_cookie_verify_callback(lambda conn, cookie: False)
-        client, server = memory_dtls_pair(cctx, sctx)
-        with pytest.raises(SSL.WantReadError):
-            client.do_handshake()
-        server.bio_write(client.bio_read(65536))
-        with pytest.raises(SSL.WantReadError):
-            server.DTLSv1_listen()
-        client.bio_write(server.bio_read(65536))
-        with pytest.raises(SSL.WantReadError):
-            client.do_handshake()
-        server.bio_write(client.bio_read(65536))
+        client, server = memory_pair(cctx, sctx)
+        client_hello(client, server)
+        verify_request(client, server)
+        client_hello(client, server)
         with pytest.raises(SSL.WantReadError):
             server.DTLSv1_listen()
 
     def test_cookie_too_long(self):
         cctx, sctx = dtls_contexts()
         sctx.set_cookie_generate_callback(lambda conn: b"x" * 256)
-        client, server = memory_dtls_pair(cctx, sctx)
-        with pytest.raises(SSL.WantReadError):
-            client.do_handshake()
-        server.bio_write(client.bio_read(65536))
+        client, server = memory_pair(cctx, sctx)
+        client_hello(client, server)
         with pytest.raises(ValueError, match="(?i)cookie"):
             server.DTLSv1_listen()
 
@@ -97,10 +90,8 @@ class TestMemory:
             raise RuntimeError("no secret for cookies")
 
         sctx.set_cookie_generate_callback(boom)
-        client, server = memory_dtls_pair(cctx, sctx)
-        with pytest.raises(SSL.WantReadError):
-            client.do_handshake()
-        server.bio_write(client.bio_read(65536))
+        client, server = memory_pair(cctx, sctx)
+        client_hello(client, server)
         with pytest.raises(RuntimeError, match="no secret"):
             server.DTLSv1_listen()
 
@@ -111,21 +102,15 @@ class TestMemory:
             raise KeyError("cookie store gone")
 
         sctx.set_cookie_verify_callback(boom)
-        client, server = memory_dtls_pair(cctx, sctx)
-        with pytest.raises(SSL.WantReadError):
-            client.do_handshake()
-        server.bio_write(client.bio_read(65536))
-        with pytest.raises(SSL.WantReadError):
-            server.DTLSv1_listen()
-        client.bio_write(server.bio_read(65536))
-        with pytest.raises(SSL.WantReadError):
-            client.do_handshake()
-        server.bio_write(client.bio_read(65536))
+        client, server = memory_pair(cctx, sctx)
+        client_hello(client, server)
+        verify_request(client, server)
+        client_hello(client, server)
         with pytest.raises(KeyError, match="cookie store gone"):
             server.DTLSv1_listen()
 
     def test_timeouts(self):
-        client, server = memory_dtls_pair(*dtls_contexts())
+        client, server = memory_pair(*dtls_contexts())
         assert client.DTLSv1_get_timeout() is None
         with pytest.raises(SSL.WantReadError):
             client.do_handshake()
@@ -140,7 +125,7 @@ class TestMemory:
         assert again[0] == first[0] == 0x16   # a handshake record
 
     def test_mtu(self):
-        client, server = memory_dtls_pair(*dtls_contexts())
+        client, server = memory_pair(*dtls_contexts())
         client.set_ciphertext_mtu(600)
         server.set_ciphertext_mtu(600)
         listen(client, server)
@@ -151,7 +136,7 @@ class TestMemory:
         cctx, sctx = dtls_contexts()
         cctx.set_tlsext_use_srtp(b"SRTP_AES128_CM_SHA1_80")
         sctx.set_tlsext_use_srtp(b"SRTP_AES128_CM_SHA1_32:SRTP_AES128_CM_SHA1_80")
-        client, server = memory_dtls_pair(cctx, sctx)
+        client, server = memory_pair(cctx, sctx)
         listen(client, server)
         handshake(client, server)
         assert client.get_selected_srtp_profile() == b"SRTP_AES128_CM_SHA1_80"
@@ -242,7 +227,7 @@ def udp_socket():
 
 class TestUDP:
     def test_our_client_with_openssl_server(self):
-        with OpenSSLServer("-dtls") as server:
+        with InteractiveOpenSSLServer("-dtls") as server:
             sock = udp_socket()
             sock.connect(("127.0.0.1", server.port))
             conn = SSL.Connection(client_context(SSL.DTLS_METHOD),
@@ -304,7 +289,7 @@ class TestUDP:
         assert cookies and set(cookies) == {COOKIE}
 
     def test_udp_socket_as_transport(self):
-        with OpenSSLServer("-dtls") as server:
+        with InteractiveOpenSSLServer("-dtls") as server:
             sock = bounded(udp_socket())
             sock.connect(("127.0.0.1", server.port))
             conn = SSL.Connection(client_context(SSL.DTLS_METHOD), sock)
@@ -321,7 +306,7 @@ class TestUDPSocketObject:
     """A UDP socket given to a DTLS Connection gets OpenSSL's datagram BIO."""
 
     def test_connect_through_the_connection(self):
-        with OpenSSLServer("-dtls") as server:
+        with InteractiveOpenSSLServer("-dtls") as server:
             sock = bounded(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
             conn = SSL.Connection(client_context(SSL.DTLS_METHOD), sock)
             conn.connect(("127.0.0.1", server.port))
@@ -364,7 +349,7 @@ class TestUDPSocketObject:
     def test_lost_datagram_is_sent_again(self):
         # A relay that drops the client's first datagram: a blocking
         # handshake still completes, retransmitting on OpenSSL's timer.
-        with OpenSSLServer("-dtls") as server:
+        with InteractiveOpenSSLServer("-dtls") as server:
             relay = udp_socket()
             upstream = udp_socket()
             upstream.connect(("127.0.0.1", server.port))

@@ -3,7 +3,6 @@ module in a thread and the openssl command line tool in a subprocess."""
 import select
 import socket
 import ssl
-import threading
 
 import pytest
 
@@ -82,23 +81,20 @@ def read_until_close(conn):
         data += chunk
 
 
-class OurServer:
+class OurServer(peers.PeerThread):
     """Our server on 127.0.0.1 in a thread, for one connection:
     handler(conn) runs after the handshake; the Connection, an error and
     what the handler returned are kept."""
 
     def __init__(self, ctx, handler):
+        super().__init__()
         self.ctx = ctx
         self.handler = handler
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(1)
-        self.listener.settimeout(TIMEOUT)
+        self.listener = peers.listener()
         self.address = self.listener.getsockname()
         self.error = None
         self.result = None
         self.conn = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         try:
@@ -112,16 +108,10 @@ class OurServer:
         except Exception as exc:  # checked by the tests
             self.error = exc
 
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.thread.join(TIMEOUT)
+    def _close(self):
         self.listener.close()
         if self.conn is not None:
             self.conn.close()
-        return False
 
 
 def echo_once(conn):

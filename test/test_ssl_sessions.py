@@ -8,9 +8,20 @@ import pytest
 
 from OpenSSL import SSL
 
-from tlsutil import (
-    OpenSSLServer, client_context, connect, exchange, handshake, memory_pair,
-    s_client, serve_once, server_context)
+from peers import (
+    client_context, connect, exchange, handshake, InteractiveOpenSSLServer,
+    memory_pair, roundtrip_reversed, s_client, serve_once, server_context)
+
+
+def greet_and_tell_reuse(conn):
+    """A serve_once handler: say hello, read the answer, and return whether
+    the client resumed a session."""
+    conn.do_handshake()
+    conn.sendall(b"hello\n")
+    conn.recv(100)
+    reused = conn.session_reused()
+    conn.shutdown()
+    return reused
 
 
 def contexts(version):
@@ -93,18 +104,10 @@ class TestResumption:
         cctx, sctx = contexts(None)
         sctx.set_options(SSL.OP_NO_TICKET)
 
-        def handler(conn):
-            conn.do_handshake()
-            conn.sendall(b"hello\n")
-            conn.recv(100)
-            reused = conn.session_reused()
-            conn.shutdown()
-            return reused
-
         path = str(tmp_path / "session.pem")
         outs = []
         for args in (["-sess_out", path], ["-sess_in", path]):
-            port, thread = serve_once(sctx, handler)
+            port, thread = serve_once(sctx, greet_and_tell_reuse)
             outs.append(s_client(port, "-tls1_2", "-no_ticket", *args,
                                  stdin=b"bye\n", wait_for=b"hello"))
             assert thread.join() is (args[0] == "-sess_in")
@@ -132,22 +135,14 @@ class TestResumption:
     def test_openssl_client_resumes_with_our_server(self, flag):
         cctx, sctx = contexts(None)
 
-        def handler(conn):
-            conn.do_handshake()
-            conn.sendall(b"hello\n")
-            conn.recv(100)
-            reused = conn.session_reused()
-            conn.shutdown()
-            return reused
-
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "session.pem")
-            port, thread = serve_once(sctx, handler)
+            port, thread = serve_once(sctx, greet_and_tell_reuse)
             out = s_client(port, flag, "-sess_out", path, stdin=b"bye\n",
                            wait_for=b"hello")
             assert thread.join() is False
             assert "New, TLSv1" in out
-            port, thread = serve_once(sctx, handler)
+            port, thread = serve_once(sctx, greet_and_tell_reuse)
             out = s_client(port, flag, "-sess_in", path, stdin=b"bye\n",
                            wait_for=b"hello")
             assert thread.join() is True
@@ -157,7 +152,7 @@ class TestResumption:
     def test_our_client_resumes_with_openssl_server(self, flag):
         cctx = client_context()
         session = None
-        with OpenSSLServer(flag, "-rev", naccept=2) as server:
+        with InteractiveOpenSSLServer(flag, "-rev", naccept=2) as server:
             for attempt in range(2):
                 sock = connect(server.port)
                 conn = SSL.Connection(cctx, sock)
@@ -165,10 +160,7 @@ class TestResumption:
                     conn.set_session(session)
                 conn.set_connect_state()
                 conn.do_handshake()
-                conn.sendall(b"resume\n")
-                got = b""
-                while b"emuser" not in got:   # tickets come first
-                    got += conn.recv(100)
+                roundtrip_reversed(conn, b"resume")
                 assert conn.session_reused() is (attempt == 1)
                 session = conn.get_session()
                 # A connection dropped without close_notify is not resumable.
@@ -277,15 +269,8 @@ class TestSessionSerialisation:
 
     def test_session_from_openssl_client_resumes_ours(self, tmp_path):
         cctx, sctx = contexts(None)
-
-        def handler(conn):
-            conn.do_handshake()
-            conn.sendall(b"hello\n")
-            conn.recv(100)
-            conn.shutdown()
-
         pem = str(tmp_path / "session.pem")
-        port, thread = serve_once(sctx, handler)
+        port, thread = serve_once(sctx, greet_and_tell_reuse)
         s_client(port, "-sess_out", pem, stdin=b"bye\n", wait_for=b"hello")
         thread.join()
         der = subprocess.run(

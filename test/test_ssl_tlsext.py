@@ -10,11 +10,11 @@ import pytest
 
 from OpenSSL import SSL, crypto
 
-from tlsutil import (
-    OpenSSLServer, SocketStream, Thread, TIMEOUT, bounded, client_context,
-    kill_group, popen,
-    connect, exchange, handshake, memory_pair, pki_paths, s_client,
-    serve_once, server_context, transport_pair)
+from peers import (
+    TIMEOUT, client_context, connect, connection_pair, exchange, handshake,
+    InteractiveOpenSSLServer, kill_group, memory_pair, pki_paths, popen,
+    roundtrip_reversed, s_client, serve_once, server_context,
+    transport_pair)
 
 try:
     import pki
@@ -208,7 +208,7 @@ class TestALPN:
     def test_openssl_server_selects(self):
         cctx = client_context()
         cctx.set_alpn_protos([b"h2", b"http/1.1"])
-        with OpenSSLServer("-alpn", "http/1.1,h2") as server:
+        with InteractiveOpenSSLServer("-alpn", "http/1.1,h2") as server:
             sock = connect(server.port)
             conn = SSL.Connection(cctx, sock)
             conn.set_connect_state()
@@ -347,7 +347,7 @@ class TestOCSP:
         cctx = client_context()
         cctx.set_ocsp_client_callback(
             lambda conn, ocsp, d: seen.append(ocsp) or True)
-        with OpenSSLServer("-status_file", path) as server:
+        with InteractiveOpenSSLServer("-status_file", path) as server:
             sock = connect(server.port)
             conn = SSL.Connection(cctx, sock)
             conn.request_ocsp()
@@ -397,15 +397,12 @@ class TestKeylog:
         lines = []
         cctx = client_context()
         cctx.set_keylog_callback(lambda conn, line: lines.append(line))
-        with OpenSSLServer("-keylogfile", path, "-rev") as server:
+        with InteractiveOpenSSLServer("-keylogfile", path, "-rev") as server:
             sock = connect(server.port)
             conn = SSL.Connection(cctx, sock)
             conn.set_connect_state()
             conn.do_handshake()
-            conn.sendall(b"abc\n")
-            got = b""
-            while b"cba" not in got:
-                got += conn.recv(100)
+            roundtrip_reversed(conn, b"abc")
             conn.shutdown()
             sock.close()
             server.output()
@@ -485,7 +482,7 @@ class TestGroups:
     def test_openssl_server_group(self):
         cctx = client_context()
         cctx.set_groups(["X25519", "P-384"])
-        with OpenSSLServer("-groups", "P-384") as server:
+        with InteractiveOpenSSLServer("-groups", "P-384") as server:
             sock = connect(server.port)
             conn = SSL.Connection(cctx, sock)
             conn.set_connect_state()
@@ -689,15 +686,12 @@ class TestPSK:
         cctx, _, seen = psk_contexts(version)
         args = ["-nocert", "-psk", PSK.hex(), "-psk_identity", "client-7",
                 "-psk_hint", "from-s_server", "-rev"] + flags
-        with OpenSSLServer(*args, cert=False) as server:
+        with InteractiveOpenSSLServer(*args, cert=False) as server:
             sock = connect(server.port)
             conn = SSL.Connection(cctx, sock)
             conn.set_connect_state()
             conn.do_handshake()
-            conn.sendall(b"psk\n")
-            got = b""
-            while b"ksp" not in got:
-                got += conn.recv(100)
+            roundtrip_reversed(conn, b"psk")
             sock.close()
         if version == SSL.TLS1_2_VERSION:
             assert seen["hint"] == b"from-s_server"
@@ -721,10 +715,7 @@ class TestPSK:
     def test_over_python_transport(self):
         cctx, sctx, _ = psk_contexts(SSL.TLS1_3_VERSION)
         a, b = transport_pair()
-        server = SSL.Connection(sctx, a)
-        server.set_accept_state()
-        client = SSL.Connection(cctx, b)
-        client.set_connect_state()
+        client, server = connection_pair(cctx, sctx, b, a)
         handshake(client, server, memory=False)
         assert exchange(client, server, b"x" * 5000, memory=False) == b"x" * 5000
 

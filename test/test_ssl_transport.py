@@ -11,18 +11,17 @@ import pytest
 
 from OpenSSL import SSL
 
-from tlsutil import (
-    TIMEOUT, OpenSSLServer, bounded, pump, SocketStream, Thread, client_context, connect,
-    exchange, handshake, memory_pair, pki_paths, serve_once, server_context,
-    transport_pair)
+from peers import (
+    TIMEOUT, bounded, client_context, connect, connection_pair, exchange,
+    handshake, handshake_sockets, InteractiveOpenSSLServer, memory_pair,
+    pki_paths, pump, roundtrip_reversed, serve_once, server_context,
+    socket_pair, SocketStream, Thread, transport_pair)
 
 
 def pybio_pair():
     a, b = transport_pair()
-    server = SSL.Connection(server_context(), a)
-    server.set_accept_state()
-    client = SSL.Connection(client_context(), b)
-    client.set_connect_state()
+    client, server = connection_pair(client_context(), server_context(),
+                                     b, a)
     return client, server, a, b
 
 
@@ -54,10 +53,8 @@ class TestPythonObjectTransport:
                 return self.endpoint.write(bytes(data[:7]))
 
         a, b = transport_pair()
-        server = SSL.Connection(server_context(), Trickle(a))
-        server.set_accept_state()
-        client = SSL.Connection(client_context(), Trickle(b))
-        client.set_connect_state()
+        client, server = connection_pair(client_context(), server_context(),
+                                         Trickle(b), Trickle(a))
         handshake(client, server, memory=False)
         data = bytes(range(256)) * 64
         assert exchange(client, server, data, memory=False) == data
@@ -206,10 +203,7 @@ class TestPythonObjectTransport:
         def work():
             for _ in range(10):
                 a, b = transport_pair()
-                server = SSL.Connection(sctx, a)
-                server.set_accept_state()
-                client = SSL.Connection(cctx, b)
-                client.set_connect_state()
+                client, server = connection_pair(cctx, sctx, b, a)
                 handshake(client, server, memory=False)
                 assert client.get_alpn_proto_negotiated() == b"h2"
                 assert exchange(client, server, b"z" * 20000,
@@ -228,10 +222,8 @@ class TestPythonObjectTransport:
 
     def test_transport_kept_alive_by_connection(self):
         a, b = transport_pair()
-        server = SSL.Connection(server_context(), a)
-        server.set_accept_state()
-        client = SSL.Connection(client_context(), b)
-        client.set_connect_state()
+        client, server = connection_pair(client_context(), server_context(),
+                                         b, a)
         del a, b
         handshake(client, server, memory=False)
         assert exchange(server, client, b"still here", memory=False) == b"still here"
@@ -292,31 +284,19 @@ class TestPythonObjectTransport:
         theirs.close()
 
     def test_openssl_s_server_over_socket_stream(self):
-        with OpenSSLServer("-rev") as server:
+        with InteractiveOpenSSLServer("-rev") as server:
             sock = connect(server.port)
             conn = SSL.Connection(client_context(), SocketStream(sock))
             conn.set_connect_state()
             conn.do_handshake()
-            conn.sendall(b"abcdef\n")
-            got = b""
-            while b"fedcba" not in got:
-                got += conn.recv(100)
+            roundtrip_reversed(conn, b"abcdef")
             sock.close()
 
 
 def socket_pair_connections():
-    """Our client and server Connections over a TCP socket pair."""
-    a, b = socket.socketpair()
-    bounded(a)
-    bounded(b)
-    server = SSL.Connection(server_context(), a)
-    server.set_accept_state()
-    client = SSL.Connection(client_context(), b)
-    client.set_connect_state()
-    thread = Thread(server.do_handshake)
-    thread.start()
-    client.do_handshake()
-    thread.join()
+    """Our client and server Connections over a socket pair, shaken."""
+    client, server = socket_pair(client_context(), server_context())
+    handshake_sockets(client, server)
     return client, server
 
 

@@ -8,7 +8,8 @@ import pytest
 from OpenSSL import SSL, crypto
 
 import pki
-from peers import handshake_memory, memory_pair
+import peers
+from peers import memory_pair
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def handshake(client_ctx, server_ctx):
     """The client's verify result after a handshake; SSL.Error if the
     handshake failed."""
     client, server = memory_pair(client_ctx, server_ctx)
-    handshake_memory(client, server)
+    peers.handshake(client, server)
     return client.get_verify_result()
 
 

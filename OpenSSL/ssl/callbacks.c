@@ -10,6 +10,7 @@
  */
 #include "ssl.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 int ssl_connection_index = -1;
@@ -67,6 +68,30 @@ ssl_connection_of(const SSL *ssl)
         return NULL;
     }
     return SSL_get_ex_data(ssl, ssl_connection_index);
+}
+
+PyObject *
+ssl_callback_call(ConnectionObject *conn, int slot, const char *format, ...)
+{
+    if (conn->callback_error != NULL) {
+        return NULL;
+    }
+    PyObject *callback = ssl_connection_callback(conn, slot);
+    if (callback == NULL) {
+        return NULL;
+    }
+    Py_INCREF(callback);  /* the callback may replace itself */
+    va_list va;
+    va_start(va, format);
+    PyObject *args = Py_VaBuildValue(format, va);
+    va_end(va);
+    PyObject *r = args != NULL ? PyObject_Call(callback, args, NULL) : NULL;
+    Py_XDECREF(args);
+    Py_DECREF(callback);
+    if (r == NULL) {
+        ossl_stash_exception(&conn->callback_error);
+    }
+    return r;
 }
 
 /* ---- verify ------------------------------------------------------------ */
@@ -194,19 +219,10 @@ ssl_info_trampoline(const SSL *ssl, int where, int ret)
     }
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = ssl_connection_callback(conn, SSL_SLOT_INFO);
-    if (callback != NULL && conn->callback_error == NULL) {
-        Py_INCREF(callback);
-        PyObject *r = PyObject_CallFunction(callback, "Oii", (PyObject *)conn,
-                                            where, ret);
-        Py_DECREF(callback);
-        if (r == NULL) {
-            /* The info callback cannot fail the operation; its exception is
-               raised when the call that triggered it returns. */
-            ossl_stash_exception(&conn->callback_error);
-        }
-        Py_XDECREF(r);
-    }
+    /* The info callback cannot fail the operation; its exception is raised
+       when the call that triggered it returns. */
+    Py_XDECREF(ssl_callback_call(conn, SSL_SLOT_INFO, "(Oii)", conn, where,
+                                 ret));
     ossl_callback_leave(&cs);
 }
 

@@ -462,28 +462,11 @@ PyDoc_STRVAR(connection_set_verify_doc,
 static PyObject *
 connection_set_verify(ConnectionObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"mode", "callback", NULL};
-    PyObject *mode_obj, *callback = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:set_verify", kwlist,
-                                     &mode_obj, &callback)) {
-        return NULL;
+    PyObject *r = ssl_set_verify(&self->cb, NULL, self->ssl, args, kwds);
+    if (r != NULL) {
+        self->verify_override = 1;
     }
-    int mode;
-    if (ossl_int_arg(mode_obj, "mode", &mode) < 0) {
-        return NULL;
-    }
-    if (callback != Py_None && !PyCallable_Check(callback)) {
-        PyErr_Format(PyExc_TypeError,
-                     "callback must be callable or None, not %.100s",
-                     Py_TYPE(callback)->tp_name);
-        return NULL;
-    }
-    Py_XSETREF(self->cb.slot[SSL_SLOT_VERIFY],
-               callback == Py_None ? NULL : Py_NewRef(callback));
-    self->verify_override = 1;
-    SSL_set_verify(self->ssl, mode,
-                   callback == Py_None ? NULL : ssl_verify_trampoline);
-    Py_RETURN_NONE;
+    return r;
 }
 
 PyDoc_STRVAR(connection_get_verify_mode_doc,
@@ -502,17 +485,7 @@ PyDoc_STRVAR(connection_use_certificate_doc,
 static PyObject *
 connection_use_certificate(ConnectionObject *self, PyObject *arg)
 {
-    ssl_state *st = CONN_STATE(self);
-    X509 *x509 = ssl_x509_arg(st, arg, "cert");
-    if (x509 == NULL) {
-        return NULL;
-    }
-    int ok = SSL_use_certificate(self->ssl, x509);
-    X509_free(x509);
-    if (!ok) {
-        return ossl_raise(st->Error);
-    }
-    Py_RETURN_NONE;
+    return ssl_use_certificate(CONN_STATE(self), NULL, self->ssl, arg);
 }
 
 PyDoc_STRVAR(connection_use_privatekey_doc,
@@ -522,17 +495,7 @@ PyDoc_STRVAR(connection_use_privatekey_doc,
 static PyObject *
 connection_use_privatekey(ConnectionObject *self, PyObject *arg)
 {
-    ssl_state *st = CONN_STATE(self);
-    EVP_PKEY *pkey = ssl_pkey_arg(st, arg, "pkey");
-    if (pkey == NULL) {
-        return NULL;
-    }
-    int ok = SSL_use_PrivateKey(self->ssl, pkey);
-    EVP_PKEY_free(pkey);
-    if (!ok) {
-        return ossl_raise(st->Error);
-    }
-    Py_RETURN_NONE;
+    return ssl_use_privatekey(CONN_STATE(self), NULL, self->ssl, arg);
 }
 
 PyDoc_STRVAR(connection_set_info_callback_doc,
@@ -543,15 +506,10 @@ PyDoc_STRVAR(connection_set_info_callback_doc,
 static PyObject *
 connection_set_info_callback(ConnectionObject *self, PyObject *arg)
 {
-    if (arg != Py_None && !PyCallable_Check(arg)) {
-        PyErr_Format(PyExc_TypeError,
-                     "callback must be callable or None, not %.100s",
-                     Py_TYPE(arg)->tp_name);
+    /* None falls back to the Context's callback (the trampoline looks). */
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_INFO, arg, 1) < 0) {
         return NULL;
     }
-    /* None falls back to the Context's callback (the trampoline looks). */
-    Py_XSETREF(self->cb.slot[SSL_SLOT_INFO],
-               arg == Py_None ? NULL : Py_NewRef(arg));
     Py_RETURN_NONE;
 }
 
@@ -1111,18 +1069,25 @@ PyDoc_STRVAR(connection_connect_doc,
 "connect($self, addr, /)\n--\n\n"
 "Connect the socket to addr and make this the client side.");
 
+/* socket.connect / connect_ex (`method`) to addr, as the client side. */
 static PyObject *
-connection_connect(ConnectionObject *self, PyObject *arg)
+socket_connect(ConnectionObject *self, const char *method, PyObject *addr)
 {
     if (need_socket(self) < 0) {
         return NULL;
     }
     SSL_set_connect_state(self->ssl);
-    PyObject *r = PyObject_CallMethod(self->socket, "connect", "(O)", arg);
+    PyObject *r = PyObject_CallMethod(self->socket, method, "(O)", addr);
     if (r != NULL) {
         ssl_dtls_socket_connected(self);
     }
     return r;
+}
+
+static PyObject *
+connection_connect(ConnectionObject *self, PyObject *arg)
+{
+    return socket_connect(self, "connect", arg);
 }
 
 PyDoc_STRVAR(connection_connect_ex_doc,
@@ -1132,15 +1097,7 @@ PyDoc_STRVAR(connection_connect_ex_doc,
 static PyObject *
 connection_connect_ex(ConnectionObject *self, PyObject *arg)
 {
-    if (need_socket(self) < 0) {
-        return NULL;
-    }
-    SSL_set_connect_state(self->ssl);
-    PyObject *r = PyObject_CallMethod(self->socket, "connect_ex", "(O)", arg);
-    if (r != NULL) {
-        ssl_dtls_socket_connected(self);
-    }
-    return r;
+    return socket_connect(self, "connect_ex", arg);
 }
 
 PyDoc_STRVAR(connection_accept_doc,
@@ -1771,9 +1728,7 @@ connection_set_session(ConnectionObject *self, PyObject *arg)
 
 /* ---- the method table ------------------------------------------------------- */
 
-#define METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
-     connection_##name##_doc}
+#define METH SSL_CONNECTION_METHOD
 #define ALIAS(alias, name, flags) \
     {#alias, (PyCFunction)(void (*)(void))connection_##name, flags, \
      connection_##name##_doc}
@@ -1867,6 +1822,14 @@ static PyType_Slot connection_slots[] = {
     {0, NULL},
 };
 
+/* The methods that live with their feature, after connection_methods. */
+static PyMethodDef *const connection_feature_methods[] = {
+    ssl_tlsext_connection_methods,
+    ssl_dtls_connection_methods,
+    ssl_fileio_connection_methods,
+    NULL,
+};
+
 static PyType_Spec connection_spec = {
     .name = "OpenSSL.SSL.Connection",
     .basicsize = sizeof(ConnectionObject),
@@ -1877,15 +1840,10 @@ static PyType_Spec connection_spec = {
 int
 ssl_init_connection(PyObject *module, ssl_state *st)
 {
-    st->Connection_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &connection_spec, NULL);
-    if (st->Connection_Type == NULL) {
-        return -1;
-    }
-    if (PyModule_AddType(module, st->Connection_Type) < 0) {
-        return -1;
-    }
-    /* 0.13 had the type under this name as well. */
-    return PyModule_AddObjectRef(module, "ConnectionType",
-                                 (PyObject *)st->Connection_Type);
+    static PyMethodDef *all_methods;
+    /* 0.13 had the type under the name ConnectionType as well. */
+    st->Connection_Type = ssl_add_type(module, &connection_spec,
+                                       connection_feature_methods,
+                                       &all_methods, "ConnectionType");
+    return st->Connection_Type != NULL ? 0 : -1;
 }

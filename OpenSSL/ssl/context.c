@@ -33,25 +33,50 @@ ssl_callbacks_clear(ssl_callbacks *cb)
     }
 }
 
-/* Replace a slot's callable (None stores NULL). */
-static void
-set_slot(ssl_callbacks *cb, int slot, PyObject *value)
+int
+ssl_callbacks_set(ssl_callbacks *cb, int slot, PyObject *callback,
+                  int allow_none)
 {
-    PyObject *old = cb->slot[slot];
-    cb->slot[slot] = value == NULL || value == Py_None ? NULL : Py_NewRef(value);
-    Py_XDECREF(old);
+    if (!(allow_none && callback == Py_None) && !PyCallable_Check(callback)) {
+        PyErr_Format(PyExc_TypeError, "callback must be callable%s, not %.100s",
+                     allow_none ? " or None" : "", Py_TYPE(callback)->tp_name);
+        return -1;
+    }
+    Py_XSETREF(cb->slot[slot],
+               callback == Py_None ? NULL : Py_NewRef(callback));
+    return 0;
 }
 
-/* TypeError unless `callback` is callable (or None when allowed). */
-static int
-check_callable(PyObject *callback, const char *name, int allow_none)
+PyObject *
+ssl_use_certificate(ssl_state *st, SSL_CTX *ctx, SSL *ssl, PyObject *cert)
 {
-    if ((allow_none && callback == Py_None) || PyCallable_Check(callback)) {
-        return 0;
+    X509 *x509 = ssl_x509_arg(st, cert, "cert");
+    if (x509 == NULL) {
+        return NULL;
     }
-    PyErr_Format(PyExc_TypeError, "%s must be callable%s, not %.100s", name,
-                 allow_none ? " or None" : "", Py_TYPE(callback)->tp_name);
-    return -1;
+    int ok = ctx != NULL ? SSL_CTX_use_certificate(ctx, x509)
+                         : SSL_use_certificate(ssl, x509);
+    X509_free(x509);
+    if (!ok) {
+        return ossl_raise(st->Error);
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject *
+ssl_use_privatekey(ssl_state *st, SSL_CTX *ctx, SSL *ssl, PyObject *pkey)
+{
+    EVP_PKEY *key = ssl_pkey_arg(st, pkey, "pkey");
+    if (key == NULL) {
+        return NULL;
+    }
+    int ok = ctx != NULL ? SSL_CTX_use_PrivateKey(ctx, key)
+                         : SSL_use_PrivateKey(ssl, key);
+    EVP_PKEY_free(key);
+    if (!ok) {
+        return ossl_raise(st->Error);
+    }
+    Py_RETURN_NONE;
 }
 
 /* Raise the exception a callback stored during a Context call (1), or
@@ -298,6 +323,26 @@ context_get_max_proto_version(ContextObject *self, PyObject *Py_UNUSED(ignored))
     return PyLong_FromLong(SSL_CTX_get_max_proto_version(self->ctx));
 }
 
+/* What set_cipher_list / set_tls13_ciphersuites do once OpenSSL said `ok`
+   to `list`: keep a copy of it in *kept (new Connections get their own
+   lists from it, see ssl_context_pin), or raise Error. */
+static PyObject *
+keep_cipher_string(ContextObject *self, int ok, ossl_bytes *list,
+                   PyObject **kept)
+{
+    PyObject *copy = ok ? PyBytes_FromStringAndSize(list->data, list->len)
+                        : NULL;
+    ossl_bytes_release(list);
+    if (!ok) {
+        return ossl_raise(CONTEXT_STATE(self)->Error);
+    }
+    if (copy == NULL) {
+        return NULL;
+    }
+    Py_XSETREF(*kept, copy);
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(context_set_cipher_list_doc,
 "set_cipher_list($self, cipher_list, /)\n--\n\n"
 "Set the TLS 1.2-and-below cipher list (OpenSSL's cipher string syntax).\n"
@@ -312,19 +357,7 @@ context_set_cipher_list(ContextObject *self, PyObject *args)
         return NULL;
     }
     int ok = SSL_CTX_set_cipher_list(self->ctx, list.data);
-    if (ok) {
-        PyObject *copy = PyBytes_FromStringAndSize(list.data, list.len);
-        if (copy == NULL) {
-            ossl_bytes_release(&list);
-            return NULL;
-        }
-        Py_XSETREF(self->cipher_list, copy);
-    }
-    ossl_bytes_release(&list);
-    if (!ok) {
-        return ossl_raise(CONTEXT_STATE(self)->Error);
-    }
-    Py_RETURN_NONE;
+    return keep_cipher_string(self, ok, &list, &self->cipher_list);
 }
 
 PyDoc_STRVAR(context_set_tls13_ciphersuites_doc,
@@ -341,19 +374,7 @@ context_set_tls13_ciphersuites(ContextObject *self, PyObject *args)
         return NULL;
     }
     int ok = SSL_CTX_set_ciphersuites(self->ctx, list.data);
-    if (ok) {
-        PyObject *copy = PyBytes_FromStringAndSize(list.data, list.len);
-        if (copy == NULL) {
-            ossl_bytes_release(&list);
-            return NULL;
-        }
-        Py_XSETREF(self->ciphersuites, copy);
-    }
-    ossl_bytes_release(&list);
-    if (!ok) {
-        return ossl_raise(CONTEXT_STATE(self)->Error);
-    }
-    Py_RETURN_NONE;
+    return keep_cipher_string(self, ok, &list, &self->ciphersuites);
 }
 
 /* An unsigned 64-bit flag word (options, modes). */
@@ -452,8 +473,9 @@ PyDoc_STRVAR(context_set_verify_doc,
 "certificate; an exception it raises fails the handshake and is raised\n"
 "from the Connection call.  Without a callback OpenSSL's verdict stands.");
 
-static PyObject *
-context_set_verify(ContextObject *self, PyObject *args, PyObject *kwds)
+PyObject *
+ssl_set_verify(ssl_callbacks *cb, SSL_CTX *ctx, SSL *ssl, PyObject *args,
+               PyObject *kwds)
 {
     static char *kwlist[] = {"mode", "callback", NULL};
     PyObject *mode_obj, *callback = Py_None;
@@ -463,13 +485,23 @@ context_set_verify(ContextObject *self, PyObject *args, PyObject *kwds)
     }
     int mode;
     if (ossl_int_arg(mode_obj, "mode", &mode) < 0
-        || check_callable(callback, "callback", 1) < 0) {
+        || ssl_callbacks_set(cb, SSL_SLOT_VERIFY, callback, 1) < 0) {
         return NULL;
     }
-    set_slot(&self->cb, SSL_SLOT_VERIFY, callback);
-    SSL_CTX_set_verify(self->ctx, mode,
-                       callback == Py_None ? NULL : ssl_verify_trampoline);
+    SSL_verify_cb verify = callback == Py_None ? NULL : ssl_verify_trampoline;
+    if (ctx != NULL) {
+        SSL_CTX_set_verify(ctx, mode, verify);
+    }
+    else {
+        SSL_set_verify(ssl, mode, verify);
+    }
     Py_RETURN_NONE;
+}
+
+static PyObject *
+context_set_verify(ContextObject *self, PyObject *args, PyObject *kwds)
+{
+    return ssl_set_verify(&self->cb, self->ctx, NULL, args, kwds);
 }
 
 PyDoc_STRVAR(context_set_verify_depth_doc,
@@ -576,17 +608,15 @@ context_get_cert_store(ContextObject *self, PyObject *Py_UNUSED(ignored))
 
 /* ---- certificates and keys ---------------------------------------------- */
 
+/* An O& converter for the filetype argument of the *_file methods (the
+   caller's int starts as SSL_FILETYPE_PEM, the default). */
 static int
-filetype_arg(PyObject *obj, int *out)
+filetype_conv(PyObject *obj, void *out)
 {
-    if (obj == NULL) {
-        *out = SSL_FILETYPE_PEM;
-        return 0;
-    }
     if (!PyLong_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "filetype must be an integer, not %.100s",
                      Py_TYPE(obj)->tp_name);
-        return -1;
+        return 0;
     }
     long v = PyLong_AsLong(obj);
     if (v != SSL_FILETYPE_PEM && v != SSL_FILETYPE_ASN1) {
@@ -594,10 +624,10 @@ filetype_arg(PyObject *obj, int *out)
         PyErr_Format(PyExc_ValueError,
                      "filetype must be FILETYPE_PEM or FILETYPE_ASN1, not %R",
                      obj);
-        return -1;
+        return 0;
     }
-    *out = (int)v;
-    return 0;
+    *(int *)out = (int)v;
+    return 1;
 }
 
 PyDoc_STRVAR(context_use_certificate_chain_file_doc,
@@ -637,15 +667,10 @@ context_use_certificate_file(ContextObject *self, PyObject *args,
 {
     static char *kwlist[] = {"certfile", "filetype", NULL};
     ossl_bytes path = {.name = "certfile"};
-    PyObject *filetype_obj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O:use_certificate_file",
+    int filetype = SSL_FILETYPE_PEM;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O&:use_certificate_file",
                                      kwlist, ossl_path_conv, &path,
-                                     &filetype_obj)) {
-        return NULL;
-    }
-    int filetype;
-    if (filetype_arg(filetype_obj, &filetype) < 0) {
-        ossl_bytes_release(&path);
+                                     filetype_conv, &filetype)) {
         return NULL;
     }
     int ok = SSL_CTX_use_certificate_file(self->ctx, path.data, filetype);
@@ -663,17 +688,7 @@ PyDoc_STRVAR(context_use_certificate_doc,
 static PyObject *
 context_use_certificate(ContextObject *self, PyObject *arg)
 {
-    ssl_state *st = CONTEXT_STATE(self);
-    X509 *x509 = ssl_x509_arg(st, arg, "cert");
-    if (x509 == NULL) {
-        return NULL;
-    }
-    int ok = SSL_CTX_use_certificate(self->ctx, x509);
-    X509_free(x509);
-    if (!ok) {
-        return ossl_raise(st->Error);
-    }
-    Py_RETURN_NONE;
+    return ssl_use_certificate(CONTEXT_STATE(self), self->ctx, NULL, arg);
 }
 
 PyDoc_STRVAR(context_add_extra_chain_cert_doc,
@@ -708,15 +723,10 @@ context_use_privatekey_file(ContextObject *self, PyObject *args,
 {
     static char *kwlist[] = {"keyfile", "filetype", NULL};
     ossl_bytes path = {.name = "keyfile"};
-    PyObject *filetype_obj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O:use_privatekey_file",
+    int filetype = SSL_FILETYPE_PEM;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O&:use_privatekey_file",
                                      kwlist, ossl_path_conv, &path,
-                                     &filetype_obj)) {
-        return NULL;
-    }
-    int filetype;
-    if (filetype_arg(filetype_obj, &filetype) < 0) {
-        ossl_bytes_release(&path);
+                                     filetype_conv, &filetype)) {
         return NULL;
     }
     int ok;
@@ -742,17 +752,7 @@ PyDoc_STRVAR(context_use_privatekey_doc,
 static PyObject *
 context_use_privatekey(ContextObject *self, PyObject *arg)
 {
-    ssl_state *st = CONTEXT_STATE(self);
-    EVP_PKEY *pkey = ssl_pkey_arg(st, arg, "pkey");
-    if (pkey == NULL) {
-        return NULL;
-    }
-    int ok = SSL_CTX_use_PrivateKey(self->ctx, pkey);
-    EVP_PKEY_free(pkey);
-    if (!ok) {
-        return ossl_raise(st->Error);
-    }
-    Py_RETURN_NONE;
+    return ssl_use_privatekey(CONTEXT_STATE(self), self->ctx, NULL, arg);
 }
 
 PyDoc_STRVAR(context_check_privatekey_doc,
@@ -783,11 +783,11 @@ context_set_passwd_cb(ContextObject *self, PyObject *args, PyObject *kwds)
                                      &callback, &userdata)) {
         return NULL;
     }
-    if (check_callable(callback, "callback", 0) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_PASSWD, callback, 0) < 0) {
         return NULL;
     }
-    set_slot(&self->cb, SSL_SLOT_PASSWD, callback);
-    set_slot(&self->cb, SSL_SLOT_PASSWD_DATA, userdata);
+    Py_XSETREF(self->cb.slot[SSL_SLOT_PASSWD_DATA],
+               userdata == Py_None ? NULL : Py_NewRef(userdata));
     Py_RETURN_NONE;
 }
 
@@ -1084,10 +1084,9 @@ PyDoc_STRVAR(context_set_info_callback_doc,
 static PyObject *
 context_set_info_callback(ContextObject *self, PyObject *arg)
 {
-    if (check_callable(arg, "callback", 1) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_INFO, arg, 1) < 0) {
         return NULL;
     }
-    set_slot(&self->cb, SSL_SLOT_INFO, arg);
     SSL_CTX_set_info_callback(self->ctx,
                               arg == Py_None ? NULL : ssl_info_trampoline);
     Py_RETURN_NONE;
@@ -1130,9 +1129,7 @@ static PyGetSetDef context_getset[] = {
     {NULL},
 };
 
-#define METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))context_##name, flags, \
-     context_##name##_doc}
+#define METH SSL_CONTEXT_METHOD
 
 static PyMethodDef context_methods[] = {
     METH(set_min_proto_version, METH_O),
@@ -1200,6 +1197,13 @@ static PyType_Slot context_slots[] = {
     {0, NULL},
 };
 
+/* The methods that live with their feature, after context_methods. */
+static PyMethodDef *const context_feature_methods[] = {
+    ssl_tlsext_context_methods,
+    ssl_dtls_context_methods,
+    NULL,
+};
+
 static PyType_Spec context_spec = {
     .name = "OpenSSL.SSL.Context",
     .basicsize = sizeof(ContextObject),
@@ -1210,15 +1214,10 @@ static PyType_Spec context_spec = {
 int
 ssl_init_context(PyObject *module, ssl_state *st)
 {
-    st->Context_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &context_spec, NULL);
-    if (st->Context_Type == NULL) {
-        return -1;
-    }
-    if (PyModule_AddType(module, st->Context_Type) < 0) {
-        return -1;
-    }
-    /* 0.13 had the type under this name as well. */
-    return PyModule_AddObjectRef(module, "ContextType",
-                                 (PyObject *)st->Context_Type);
+    static PyMethodDef *all_methods;
+    /* 0.13 had the type under the name ContextType as well. */
+    st->Context_Type = ssl_add_type(module, &context_spec,
+                                    context_feature_methods, &all_methods,
+                                    "ContextType");
+    return st->Context_Type != NULL ? 0 : -1;
 }

@@ -96,35 +96,27 @@ cookie_generate_trampoline(SSL *ssl, unsigned char *cookie,
     int result = 0;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = conn->callback_error == NULL
-        ? ssl_connection_callback(conn, SSL_SLOT_COOKIE_GENERATE) : NULL;
-    if (callback != NULL) {
-        Py_INCREF(callback);
-        PyObject *r = PyObject_CallOneArg(callback, (PyObject *)conn);
-        Py_DECREF(callback);
-        if (r != NULL && !PyBytes_Check(r)) {
-            PyErr_Format(PyExc_TypeError,
-                         "the cookie generate callback must return bytes, "
-                         "not %.100s", Py_TYPE(r)->tp_name);
-            Py_CLEAR(r);
-        }
-        else if (r != NULL && PyBytes_GET_SIZE(r) > DTLS1_COOKIE_LENGTH) {
-            /* The buffer OpenSSL hands us holds DTLS1_COOKIE_LENGTH bytes. */
-            PyErr_Format(PyExc_ValueError,
-                         "the cookie is %zd bytes long, at most %d fit",
-                         PyBytes_GET_SIZE(r), DTLS1_COOKIE_LENGTH);
-            Py_CLEAR(r);
-        }
-        if (r == NULL) {
-            ossl_stash_exception(&conn->callback_error);
-        }
-        else {
-            memcpy(cookie, PyBytes_AS_STRING(r), (size_t)PyBytes_GET_SIZE(r));
-            *cookie_len = (unsigned int)PyBytes_GET_SIZE(r);
-            result = 1;
-            Py_DECREF(r);
-        }
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_COOKIE_GENERATE, "(O)",
+                                    conn);
+    if (r != NULL && !PyBytes_Check(r)) {
+        PyErr_Format(PyExc_TypeError,
+                     "the cookie generate callback must return bytes, "
+                     "not %.100s", Py_TYPE(r)->tp_name);
+        ossl_stash_exception(&conn->callback_error);
     }
+    else if (r != NULL && PyBytes_GET_SIZE(r) > DTLS1_COOKIE_LENGTH) {
+        /* The buffer OpenSSL hands us holds DTLS1_COOKIE_LENGTH bytes. */
+        PyErr_Format(PyExc_ValueError,
+                     "the cookie is %zd bytes long, at most %d fit",
+                     PyBytes_GET_SIZE(r), DTLS1_COOKIE_LENGTH);
+        ossl_stash_exception(&conn->callback_error);
+    }
+    else if (r != NULL) {
+        memcpy(cookie, PyBytes_AS_STRING(r), (size_t)PyBytes_GET_SIZE(r));
+        *cookie_len = (unsigned int)PyBytes_GET_SIZE(r);
+        result = 1;
+    }
+    Py_XDECREF(r);
     ossl_callback_leave(&cs);
     return result;
 }
@@ -137,38 +129,18 @@ cookie_verify_trampoline(SSL *ssl, const unsigned char *cookie,
     if (conn == NULL) {
         return 0;
     }
-    int result = 0;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = conn->callback_error == NULL
-        ? ssl_connection_callback(conn, SSL_SLOT_COOKIE_VERIFY) : NULL;
-    if (callback != NULL) {
-        Py_INCREF(callback);
-        PyObject *r = PyObject_CallFunction(callback, "Oy#", (PyObject *)conn,
-                                            (const char *)cookie,
-                                            (Py_ssize_t)cookie_len);
-        Py_DECREF(callback);
-        int truth = r != NULL ? PyObject_IsTrue(r) : -1;
-        Py_XDECREF(r);
-        if (truth < 0) {
-            ossl_stash_exception(&conn->callback_error);
-        }
-        result = truth > 0;
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_COOKIE_VERIFY, "(Oy#)",
+                                    conn, (const char *)cookie,
+                                    (Py_ssize_t)cookie_len);
+    int truth = r != NULL ? PyObject_IsTrue(r) : 0;
+    if (truth < 0) {
+        ossl_stash_exception(&conn->callback_error);
     }
+    Py_XDECREF(r);
     ossl_callback_leave(&cs);
-    return result;
-}
-
-static int
-store(ContextObject *self, int slot, PyObject *callback)
-{
-    if (!PyCallable_Check(callback)) {
-        PyErr_Format(PyExc_TypeError, "callback must be callable, not %.100s",
-                     Py_TYPE(callback)->tp_name);
-        return -1;
-    }
-    Py_XSETREF(self->cb.slot[slot], Py_NewRef(callback));
-    return 0;
+    return truth > 0;
 }
 
 PyDoc_STRVAR(context_set_cookie_generate_callback_doc,
@@ -179,7 +151,7 @@ PyDoc_STRVAR(context_set_cookie_generate_callback_doc,
 static PyObject *
 context_set_cookie_generate_callback(ContextObject *self, PyObject *arg)
 {
-    if (store(self, SSL_SLOT_COOKIE_GENERATE, arg) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_COOKIE_GENERATE, arg, 0) < 0) {
         return NULL;
     }
     SSL_CTX_set_cookie_generate_cb(self->ctx, cookie_generate_trampoline);
@@ -194,7 +166,7 @@ PyDoc_STRVAR(context_set_cookie_verify_callback_doc,
 static PyObject *
 context_set_cookie_verify_callback(ContextObject *self, PyObject *arg)
 {
-    if (store(self, SSL_SLOT_COOKIE_VERIFY, arg) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_COOKIE_VERIFY, arg, 0) < 0) {
         return NULL;
     }
     SSL_CTX_set_cookie_verify_cb(self->ctx, cookie_verify_trampoline);
@@ -361,36 +333,24 @@ connection_get_cleartext_mtu(ConnectionObject *self,
     return PyLong_FromSize_t(mtu);
 }
 
-#define CTX_METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))context_##name, flags, \
-     context_##name##_doc}
-#define CONN_METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
-     connection_##name##_doc}
 
-static PyMethodDef dtls_context_methods[] = {
-    CTX_METH(set_cookie_generate_callback, METH_O),
-    CTX_METH(set_cookie_verify_callback, METH_O),
+PyMethodDef ssl_dtls_context_methods[] = {
+    SSL_CONTEXT_METHOD(set_cookie_generate_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_cookie_verify_callback, METH_O),
     {NULL, NULL, 0, NULL},
 };
 
-static PyMethodDef dtls_connection_methods[] = {
-    CONN_METH(DTLSv1_listen, METH_NOARGS),
-    CONN_METH(DTLSv1_get_timeout, METH_NOARGS),
-    CONN_METH(DTLSv1_handle_timeout, METH_NOARGS),
-    CONN_METH(set_ciphertext_mtu, METH_O),
-    CONN_METH(get_cleartext_mtu, METH_NOARGS),
+PyMethodDef ssl_dtls_connection_methods[] = {
+    SSL_CONNECTION_METHOD(DTLSv1_listen, METH_NOARGS),
+    SSL_CONNECTION_METHOD(DTLSv1_get_timeout, METH_NOARGS),
+    SSL_CONNECTION_METHOD(DTLSv1_handle_timeout, METH_NOARGS),
+    SSL_CONNECTION_METHOD(set_ciphertext_mtu, METH_O),
+    SSL_CONNECTION_METHOD(get_cleartext_mtu, METH_NOARGS),
     {NULL, NULL, 0, NULL},
 };
 
 int
-ssl_init_dtls(PyObject *module, ssl_state *st)
+ssl_init_dtls(PyObject *module)
 {
-    if (ossl_add_int(module, "DTLS1_COOKIE_LENGTH", DTLS1_COOKIE_LENGTH) < 0) {
-        return -1;
-    }
-    if (ssl_add_methods(st->Context_Type, dtls_context_methods) < 0) {
-        return -1;
-    }
-    return ssl_add_methods(st->Connection_Type, dtls_connection_methods);
+    return ossl_add_int(module, "DTLS1_COOKIE_LENGTH", DTLS1_COOKIE_LENGTH);
 }

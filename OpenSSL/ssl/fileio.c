@@ -15,24 +15,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-int
-ssl_add_methods(PyTypeObject *type, PyMethodDef *defs)
-{
-    for (PyMethodDef *def = defs; def->ml_name != NULL; def++) {
-        PyObject *descr = PyDescr_NewMethod(type, def);
-        if (descr == NULL) {
-            return -1;
-        }
-        int rc = PyObject_SetAttrString((PyObject *)type, def->ml_name, descr);
-        Py_DECREF(descr);
-        if (rc < 0) {
-            return -1;
-        }
-    }
-    PyType_Modified(type);
-    return 0;
-}
-
 /* ---- ConnectionIO ---------------------------------------------------------- */
 
 typedef struct {
@@ -756,21 +738,18 @@ done:
     return result;
 }
 
-#define METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
-     connection_##name##_doc}
 
-static PyMethodDef fileio_connection_methods[] = {
-    METH(makefile, METH_VARARGS | METH_KEYWORDS),
-    METH(readline, METH_VARARGS),
-    METH(readlines, METH_VARARGS),
-    METH(writelines, METH_O),
-    METH(bio_read_into, METH_FASTCALL),
+PyMethodDef ssl_fileio_connection_methods[] = {
+    SSL_CONNECTION_METHOD(makefile, METH_VARARGS | METH_KEYWORDS),
+    SSL_CONNECTION_METHOD(readline, METH_VARARGS),
+    SSL_CONNECTION_METHOD(readlines, METH_VARARGS),
+    SSL_CONNECTION_METHOD(writelines, METH_O),
+    SSL_CONNECTION_METHOD(bio_read_into, METH_FASTCALL),
     {NULL, NULL, 0, NULL},
 };
 
 int
-ssl_init_fileio(PyObject *module, ssl_state *st)
+ssl_init_fileio(PyObject *module)
 {
     PyObject *io = PyImport_ImportModule("_io");
     if (io == NULL) {
@@ -803,5 +782,5 @@ ssl_init_fileio(PyObject *module, ssl_state *st)
     }
     Py_DECREF(r);
     Py_DECREF(type);
-    return ssl_add_methods(st->Connection_Type, fileio_connection_methods);
+    return 0;
 }

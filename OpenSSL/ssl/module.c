@@ -6,6 +6,8 @@
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 
+#include <string.h>
+
 ssl_state *
 ssl_state_of_type(PyTypeObject *type)
 {
@@ -29,6 +31,106 @@ ssl_bridge(ssl_state *st)
         st->bridge = PyImport_ImportModule("OpenSSL._cryptography");
     }
     return st->bridge;
+}
+
+/* How many entries a NULL-terminated method table has. */
+static size_t
+method_count(const PyMethodDef *table)
+{
+    size_t n = 0;
+    while (table[n].ml_name != NULL) {
+        n++;
+    }
+    return n;
+}
+
+/*
+ * One NULL-terminated table of `first` followed by each table of `more`,
+ * or NULL with an exception when two of them name the same method (the
+ * second would hide the first without a word).
+ */
+static PyMethodDef *
+methods_join(const char *type_name, PyMethodDef *first,
+             PyMethodDef *const *more)
+{
+    size_t total = method_count(first);
+    for (PyMethodDef *const *t = more; *t != NULL; t++) {
+        total += method_count(*t);
+    }
+    PyMethodDef *joined = PyMem_RawCalloc(total + 1, sizeof(PyMethodDef));
+    if (joined == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    size_t n = method_count(first);
+    memcpy(joined, first, n * sizeof(PyMethodDef));
+    for (PyMethodDef *const *t = more; *t != NULL; t++) {
+        for (const PyMethodDef *def = *t; def->ml_name != NULL; def++) {
+            for (size_t i = 0; i < n; i++) {
+                if (strcmp(joined[i].ml_name, def->ml_name) == 0) {
+                    PyErr_Format(PyExc_SystemError,
+                                 "%s.%s is defined twice", type_name,
+                                 def->ml_name);
+                    PyMem_RawFree(joined);
+                    return NULL;
+                }
+            }
+            joined[n++] = *def;
+        }
+    }
+    return joined;
+}
+
+PyTypeObject *
+ssl_add_type(PyObject *module, PyType_Spec *spec,
+             PyMethodDef *const *feature_methods, PyMethodDef **joined,
+             const char *alias)
+{
+    size_t nslots = 0;
+    PyMethodDef *own = NULL;
+    for (; spec->slots[nslots].slot != 0; nslots++) {
+        if (spec->slots[nslots].slot == Py_tp_methods) {
+            own = spec->slots[nslots].pfunc;
+        }
+    }
+    if (own == NULL) {
+        PyErr_Format(PyExc_SystemError, "%s has no Py_tp_methods slot",
+                     spec->name);
+        return NULL;
+    }
+    /* Built once: the type's method descriptors point into the table, so
+       it outlives every module object. */
+    if (*joined == NULL) {
+        *joined = methods_join(spec->name, own, feature_methods);
+        if (*joined == NULL) {
+            return NULL;
+        }
+    }
+    /* The type keeps none of `slots`; only the methods slot differs. */
+    PyType_Slot *slots = PyMem_Calloc(nslots + 1, sizeof(PyType_Slot));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (size_t i = 0; i < nslots; i++) {
+        slots[i] = spec->slots[i];
+        if (slots[i].slot == Py_tp_methods) {
+            slots[i].pfunc = *joined;
+        }
+    }
+    PyType_Spec full = *spec;
+    full.slots = slots;
+    PyObject *type = PyType_FromModuleAndSpec(module, &full, NULL);
+    PyMem_Free(slots);
+    if (type == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddType(module, (PyTypeObject *)type) < 0
+        || PyModule_AddObjectRef(module, alias, type) < 0) {
+        Py_DECREF(type);
+        return NULL;
+    }
+    return (PyTypeObject *)type;
 }
 
 /* Is `obj` an instance of cryptography's class `module.name`?  Without
@@ -571,8 +673,8 @@ ssl_exec(PyObject *module)
         || ssl_init_connection(module, st) < 0) {
         return -1;
     }
-    if (ssl_init_fileio(module, st) < 0 || ssl_init_tlsext(module, st) < 0
-        || ssl_init_dtls(module, st) < 0) {
+    if (ssl_init_fileio(module) < 0 || ssl_init_tlsext(module) < 0
+        || ssl_init_dtls(module) < 0) {
         return -1;
     }
 

@@ -5,7 +5,9 @@
  * (Context), connection.c (Connection), session.c (Session), callbacks.c
  * (the C trampolines OpenSSL calls: verify, passphrase, info, ...),
  * transport.c (socket / memory BIOs and turning SSL_get_error into the
- * module's exceptions).
+ * module's exceptions), pybio.c (the BIO over a Python object), and the
+ * feature files tlsext.c, dtls.c, fileio.c, whose Context and Connection
+ * methods join the types' own at module init (ssl_add_type).
  */
 #ifndef OSSL_SSL_H
 #define OSSL_SSL_H
@@ -142,6 +144,27 @@ OSSL_HIDDEN PyObject *ssl_x509_out(ssl_state *st, X509 *x509,
 /* A list of the certificates of `chain`, as for ssl_x509_out. */
 OSSL_HIDDEN PyObject *ssl_x509_list(ssl_state *st, STACK_OF(X509) *chain,
                                     int as_cryptography);
+/*
+ * Add to the module, under its own name and under `alias`, a type made from
+ * `spec` whose methods are those of its Py_tp_methods slot followed by each
+ * table of the NULL-terminated `feature_methods`; a new reference.  Two
+ * tables naming the same method fail the import with SystemError.  The
+ * joined table is made once into *joined and kept for the life of the
+ * process (the type's method descriptors point into it).
+ */
+OSSL_HIDDEN PyTypeObject *ssl_add_type(PyObject *module, PyType_Spec *spec,
+                                       PyMethodDef *const *feature_methods,
+                                       PyMethodDef **joined,
+                                       const char *alias);
+
+/* A PyMethodDef entry for context_<name> / connection_<name> and its
+   context_<name>_doc / connection_<name>_doc. */
+#define SSL_CONTEXT_METHOD(name, flags) \
+    {#name, (PyCFunction)(void (*)(void))context_##name, flags, \
+     context_##name##_doc}
+#define SSL_CONNECTION_METHOD(name, flags) \
+    {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
+     connection_##name##_doc}
 
 /* ---- context.c --------------------------------------------------------- */
 
@@ -158,6 +181,22 @@ OSSL_HIDDEN int ssl_context_pin(ContextObject *ctx, SSL *ssl);
 OSSL_HIDDEN int ssl_callbacks_traverse(ssl_callbacks *cb, visitproc visit,
                                        void *arg);
 OSSL_HIDDEN void ssl_callbacks_clear(ssl_callbacks *cb);
+/*
+ * What Context and Connection both set, on the SSL_CTX `ctx` or, when it is
+ * NULL, on the SSL `ssl`: None, or NULL with an exception.
+ */
+OSSL_HIDDEN PyObject *ssl_use_certificate(ssl_state *st, SSL_CTX *ctx,
+                                          SSL *ssl, PyObject *cert);
+OSSL_HIDDEN PyObject *ssl_use_privatekey(ssl_state *st, SSL_CTX *ctx,
+                                         SSL *ssl, PyObject *pkey);
+/* set_verify(mode, callback=None), the callback kept in `cb`. */
+OSSL_HIDDEN PyObject *ssl_set_verify(ssl_callbacks *cb, SSL_CTX *ctx,
+                                     SSL *ssl, PyObject *args,
+                                     PyObject *kwds);
+/* Keep `callback` in `slot` (None empties it when allow_none); TypeError
+   when it is not callable. */
+OSSL_HIDDEN int ssl_callbacks_set(ssl_callbacks *cb, int slot,
+                                  PyObject *callback, int allow_none);
 
 /* ---- connection.c ------------------------------------------------------ */
 
@@ -185,6 +224,19 @@ extern int ssl_session_chain_index;
 /* The verified chain a client remembered on a session it resumed now
    (borrowed), or NULL. */
 OSSL_HIDDEN STACK_OF(X509) *ssl_session_verified_chain(const SSL *ssl);
+
+/*
+ * What the trampolines of Connection callbacks share, run between
+ * ossl_callback_enter and _leave: call the callback in `slot` (the
+ * Connection's own, else its Context's) with the argument tuple
+ * Py_BuildValue makes of `format` and the rest ("(Oy)", conn, line).  A new
+ * reference to its result, or NULL: when there is no callback, when an
+ * earlier callback of this OpenSSL call failed, or when this one raised
+ * (its exception is then kept on the Connection for the call that drove
+ * OpenSSL); conn->callback_error tells the last two from the first.
+ */
+OSSL_HIDDEN PyObject *ssl_callback_call(ConnectionObject *conn, int slot,
+                                        const char *format, ...);
 
 OSSL_HIDDEN int ssl_verify_trampoline(int preverify_ok, X509_STORE_CTX *store);
 OSSL_HIDDEN void ssl_info_trampoline(const SSL *ssl, int where, int ret);
@@ -221,18 +273,25 @@ OSSL_HIDDEN int ssl_raise_stashed(ConnectionObject *conn);
 OSSL_HIDDEN int ssl_pybio_attach(ssl_state *st, ConnectionObject *conn,
                                  PyObject *transport);
 
-/* ---- methods added by the feature files -------------------------------- */
+/* ---- the feature files ------------------------------------------------- */
 
-/* Put the methods of `defs` on a type made from a spec (extensions.c). */
-OSSL_HIDDEN int ssl_add_methods(PyTypeObject *type, PyMethodDef *defs);
-/* fileio.c: makefile, readline, readlines, writelines, bio_read_into, and
-   the raw io type under makefile(). */
-OSSL_HIDDEN int ssl_init_fileio(PyObject *module, ssl_state *st);
+/*
+ * Context and Connection methods that live with their feature: the type's
+ * methods are its own table followed by these (ssl_add_type).
+ */
+extern PyMethodDef ssl_tlsext_context_methods[];
+extern PyMethodDef ssl_dtls_context_methods[];
+extern PyMethodDef ssl_tlsext_connection_methods[];
+extern PyMethodDef ssl_dtls_connection_methods[];
+extern PyMethodDef ssl_fileio_connection_methods[];
+/* fileio.c: makefile, readline, readlines, writelines, bio_read_into
+   (Connection), and the raw io type under makefile(). */
+OSSL_HIDDEN int ssl_init_fileio(PyObject *module);
 /* tlsext.c: SNI, ALPN, OCSP, keylog, groups, PSK, post-handshake auth,
-   the session callback. */
-OSSL_HIDDEN int ssl_init_tlsext(PyObject *module, ssl_state *st);
-/* dtls.c: cookies, DTLSv1_listen, timeouts, MTU. */
-OSSL_HIDDEN int ssl_init_dtls(PyObject *module, ssl_state *st);
+   the session callback, SRTP (their constants). */
+OSSL_HIDDEN int ssl_init_tlsext(PyObject *module);
+/* dtls.c: cookies, DTLSv1_listen, timeouts, MTU (their constants). */
+OSSL_HIDDEN int ssl_init_dtls(PyObject *module);
 /* A DTLS Connection on a UDP socket gets a datagram BIO: 1 when attached,
    0 when `fd` is not for that, -1 with an exception. */
 OSSL_HIDDEN int ssl_dtls_attach_udp(ssl_state *st, ConnectionObject *conn,

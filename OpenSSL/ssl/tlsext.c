@@ -4,8 +4,9 @@
  * callback, key exchange groups, TLS 1.3 post-handshake client
  * authentication and pre-shared keys.  NPN is deliberately absent.
  *
- * Each trampoline takes the GIL with ossl_callback_enter.  A Python
- * exception is stored on the Connection (ossl_stash_exception), the
+ * Each trampoline takes the GIL with ossl_callback_enter and calls the
+ * Python callback through ssl_callback_call.  A Python exception is
+ * stored on the Connection (ossl_stash_exception), the
  * callback reports failure to OpenSSL so the handshake stops, and the
  * Connection call that drove OpenSSL raises the stored exception.  Once a
  * callback has failed, later ones of the same call do not run.
@@ -17,31 +18,6 @@
 #define CTX_STATE(self) ssl_state_of((PyObject *)(self))
 
 /* ---- shared helpers ------------------------------------------------------- */
-
-static int
-store_callback(ssl_callbacks *cb, int slot, PyObject *callback,
-               int allow_none)
-{
-    if (!(allow_none && callback == Py_None) && !PyCallable_Check(callback)) {
-        PyErr_Format(PyExc_TypeError, "callback must be callable%s, not %.100s",
-                     allow_none ? " or None" : "", Py_TYPE(callback)->tp_name);
-        return -1;
-    }
-    Py_XSETREF(cb->slot[slot],
-               callback == Py_None ? NULL : Py_NewRef(callback));
-    return 0;
-}
-
-/* The callback for `slot`, or NULL when there is none or an earlier
-   callback of this call already failed; takes a reference. */
-static PyObject *
-active_callback(ConnectionObject *conn, int slot)
-{
-    if (conn->callback_error != NULL) {
-        return NULL;
-    }
-    return Py_XNewRef(ssl_connection_callback(conn, slot));
-}
 
 /* ALPN's wire format (length-prefixed strings) from a list of bytes. */
 static PyObject *
@@ -96,6 +72,27 @@ alpn_wire(PyObject *protos)
     return wire;
 }
 
+/* Offer `protos` with ALPN on the SSL_CTX `ctx`, or when it is NULL on the
+   SSL `ssl`. */
+static PyObject *
+set_alpn_protos(ssl_state *st, SSL_CTX *ctx, SSL *ssl, PyObject *protos)
+{
+    PyObject *wire = alpn_wire(protos);
+    if (wire == NULL) {
+        return NULL;
+    }
+    const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(wire);
+    unsigned int len = (unsigned int)PyBytes_GET_SIZE(wire);
+    /* Both return 0 on success, unlike most of OpenSSL. */
+    int rc = ctx != NULL ? SSL_CTX_set_alpn_protos(ctx, data, len)
+                         : SSL_set_alpn_protos(ssl, data, len);
+    Py_DECREF(wire);
+    if (rc != 0) {
+        return ossl_raise(st->Error);
+    }
+    Py_RETURN_NONE;
+}
+
 /* ---- SNI ---------------------------------------------------------------------- */
 
 static int
@@ -109,20 +106,15 @@ servername_trampoline(SSL *ssl, int *alert, void *arg)
     int result = SSL_TLSEXT_ERR_OK;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_SERVERNAME);
-    if (callback != NULL) {
-        PyObject *r = PyObject_CallOneArg(callback, (PyObject *)conn);
-        Py_DECREF(callback);
-        if (r == NULL) {
-            ossl_stash_exception(&conn->callback_error);
+    int failed_before = conn->callback_error != NULL;
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_SERVERNAME, "(O)", conn);
+    if (r == NULL && conn->callback_error != NULL) {
+        if (!failed_before) {
             *alert = SSL_AD_INTERNAL_ERROR;
-            result = SSL_TLSEXT_ERR_ALERT_FATAL;
         }
-        Py_XDECREF(r);
-    }
-    else if (conn->callback_error != NULL) {
         result = SSL_TLSEXT_ERR_ALERT_FATAL;
     }
+    Py_XDECREF(r);
     ossl_callback_leave(&cs);
     return result;
 }
@@ -137,7 +129,7 @@ PyDoc_STRVAR(context_set_tlsext_servername_callback_doc,
 static PyObject *
 context_set_tlsext_servername_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_SERVERNAME, arg, 0) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_SERVERNAME, arg, 0) < 0) {
         return NULL;
     }
     SSL_CTX_set_tlsext_servername_callback(self->ctx, servername_trampoline);
@@ -146,26 +138,10 @@ context_set_tlsext_servername_callback(ContextObject *self, PyObject *arg)
 
 /* ---- ALPN --------------------------------------------------------------------- */
 
-static int
-alpn_select_trampoline(SSL *ssl, const unsigned char **out,
-                       unsigned char *outlen, const unsigned char *in,
-                       unsigned int inlen, void *arg)
+/* The list of bytes of ALPN's wire format. */
+static PyObject *
+alpn_offered(const unsigned char *in, unsigned int inlen)
 {
-    (void)arg;
-    ConnectionObject *conn = ssl_connection_of(ssl);
-    if (conn == NULL) {
-        return SSL_TLSEXT_ERR_NOACK;
-    }
-    int result = SSL_TLSEXT_ERR_ALERT_FATAL;
-    ossl_callback_state cs;
-    ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_ALPN_SELECT);
-    if (callback == NULL) {
-        if (conn->callback_error == NULL) {
-            result = SSL_TLSEXT_ERR_NOACK;
-        }
-        goto done;
-    }
     PyObject *offered = PyList_New(0);
     for (unsigned int i = 0; offered != NULL && i < inlen;) {
         unsigned int len = in[i];
@@ -180,15 +156,34 @@ alpn_select_trampoline(SSL *ssl, const unsigned char **out,
         Py_XDECREF(name);
         i += 1 + len;
     }
-    PyObject *r = NULL;
-    if (offered != NULL) {
-        r = PyObject_CallFunctionObjArgs(callback, (PyObject *)conn, offered,
-                                         NULL);
-        Py_DECREF(offered);
+    return offered;
+}
+
+static int
+alpn_select_trampoline(SSL *ssl, const unsigned char **out,
+                       unsigned char *outlen, const unsigned char *in,
+                       unsigned int inlen, void *arg)
+{
+    (void)arg;
+    ConnectionObject *conn = ssl_connection_of(ssl);
+    if (conn == NULL) {
+        return SSL_TLSEXT_ERR_NOACK;
     }
-    Py_DECREF(callback);
-    if (r == NULL) {
+    int result = SSL_TLSEXT_ERR_ALERT_FATAL;
+    ossl_callback_state cs;
+    ossl_callback_enter(&cs);
+    PyObject *offered = alpn_offered(in, inlen);
+    if (offered == NULL) {
         ossl_stash_exception(&conn->callback_error);
+        goto done;
+    }
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_ALPN_SELECT, "(OO)", conn,
+                                    offered);
+    Py_DECREF(offered);
+    if (r == NULL) {
+        if (conn->callback_error == NULL) {
+            result = SSL_TLSEXT_ERR_NOACK;
+        }
         goto done;
     }
     PyObject *module = PyType_GetModuleByDef(Py_TYPE(conn), &ssl_module_def);
@@ -240,19 +235,7 @@ PyDoc_STRVAR(context_set_alpn_protos_doc,
 static PyObject *
 context_set_alpn_protos(ContextObject *self, PyObject *arg)
 {
-    PyObject *wire = alpn_wire(arg);
-    if (wire == NULL) {
-        return NULL;
-    }
-    /* Returns 0 on success, unlike most of OpenSSL. */
-    int rc = SSL_CTX_set_alpn_protos(
-        self->ctx, (const unsigned char *)PyBytes_AS_STRING(wire),
-        (unsigned int)PyBytes_GET_SIZE(wire));
-    Py_DECREF(wire);
-    if (rc != 0) {
-        return ossl_raise(CTX_STATE(self)->Error);
-    }
-    Py_RETURN_NONE;
+    return set_alpn_protos(CTX_STATE(self), self->ctx, NULL, arg);
 }
 
 PyDoc_STRVAR(context_set_alpn_select_callback_doc,
@@ -264,7 +247,7 @@ PyDoc_STRVAR(context_set_alpn_select_callback_doc,
 static PyObject *
 context_set_alpn_select_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_ALPN_SELECT, arg, 0) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_ALPN_SELECT, arg, 0) < 0) {
         return NULL;
     }
     SSL_CTX_set_alpn_select_cb(self->ctx, alpn_select_trampoline, NULL);
@@ -278,18 +261,7 @@ PyDoc_STRVAR(connection_set_alpn_protos_doc,
 static PyObject *
 connection_set_alpn_protos(ConnectionObject *self, PyObject *arg)
 {
-    PyObject *wire = alpn_wire(arg);
-    if (wire == NULL) {
-        return NULL;
-    }
-    int rc = SSL_set_alpn_protos(
-        self->ssl, (const unsigned char *)PyBytes_AS_STRING(wire),
-        (unsigned int)PyBytes_GET_SIZE(wire));
-    Py_DECREF(wire);
-    if (rc != 0) {
-        return ossl_raise(CTX_STATE(self)->Error);
-    }
-    Py_RETURN_NONE;
+    return set_alpn_protos(CTX_STATE(self), NULL, self->ssl, arg);
 }
 
 PyDoc_STRVAR(connection_get_alpn_proto_negotiated_doc,
@@ -308,16 +280,10 @@ connection_get_alpn_proto_negotiated(ConnectionObject *self,
 
 /* ---- OCSP stapling -------------------------------------------------------------- */
 
+/* A server staples what its callback returned (r, a reference it takes). */
 static int
-ocsp_server(ConnectionObject *conn, SSL *ssl, PyObject *callback,
-            PyObject *data)
+ocsp_staple(ConnectionObject *conn, SSL *ssl, PyObject *r)
 {
-    PyObject *r = PyObject_CallFunctionObjArgs(callback, (PyObject *)conn,
-                                               data, NULL);
-    if (r == NULL) {
-        ossl_stash_exception(&conn->callback_error);
-        return SSL_TLSEXT_ERR_ALERT_FATAL;
-    }
     if (!PyBytes_Check(r)) {
         PyErr_Format(PyExc_TypeError,
                      "the OCSP server callback must return bytes (a DER OCSP "
@@ -355,23 +321,21 @@ ocsp_server(ConnectionObject *conn, SSL *ssl, PyObject *callback,
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* A client shows its callback the staple (b'' for none). */
 static int
-ocsp_client(ConnectionObject *conn, SSL *ssl, PyObject *callback,
-            PyObject *data)
+ocsp_check(ConnectionObject *conn, SSL *ssl, PyObject *data)
 {
     const unsigned char *resp = NULL;
     long len = SSL_get_tlsext_status_ocsp_resp(ssl, &resp);
-    PyObject *ocsp = PyBytes_FromStringAndSize(
-        (const char *)resp, resp != NULL && len > 0 ? len : 0);
-    if (ocsp == NULL) {
-        ossl_stash_exception(&conn->callback_error);
-        return -1;
+    PyObject *r = ssl_callback_call(
+        conn, SSL_SLOT_OCSP, "(Oy#O)", conn,
+        resp != NULL && len > 0 ? (const char *)resp : "",
+        (Py_ssize_t)(resp != NULL && len > 0 ? len : 0), data);
+    if (r == NULL) {
+        return conn->callback_error != NULL ? -1 : 1;
     }
-    PyObject *r = PyObject_CallFunctionObjArgs(callback, (PyObject *)conn,
-                                               ocsp, data, NULL);
-    Py_DECREF(ocsp);
-    int truth = r != NULL ? PyObject_IsTrue(r) : -1;
-    Py_XDECREF(r);
+    int truth = PyObject_IsTrue(r);
+    Py_DECREF(r);
     if (truth < 0) {
         ossl_stash_exception(&conn->callback_error);
         return -1;
@@ -392,23 +356,17 @@ ocsp_trampoline(SSL *ssl, void *arg)
     int result;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_OCSP);
-    if (callback == NULL) {
-        if (conn->callback_error != NULL) {
-            result = server ? SSL_TLSEXT_ERR_ALERT_FATAL : -1;
-        }
-        else {
-            result = server ? SSL_TLSEXT_ERR_NOACK : 1;
-        }
+    PyObject *data = ssl_connection_callback(conn, SSL_SLOT_OCSP_DATA);
+    data = data != NULL ? data : Py_None;
+    if (server) {
+        PyObject *r = ssl_callback_call(conn, SSL_SLOT_OCSP, "(OO)", conn,
+                                        data);
+        result = r != NULL ? ocsp_staple(conn, ssl, r)
+                 : conn->callback_error != NULL ? SSL_TLSEXT_ERR_ALERT_FATAL
+                 : SSL_TLSEXT_ERR_NOACK;
     }
     else {
-        PyObject *data = ssl_connection_callback(conn, SSL_SLOT_OCSP_DATA);
-        data = data != NULL ? data : Py_None;
-        Py_INCREF(data);
-        result = server ? ocsp_server(conn, ssl, callback, data)
-                        : ocsp_client(conn, ssl, callback, data);
-        Py_DECREF(data);
-        Py_DECREF(callback);
+        result = ocsp_check(conn, ssl, data);
     }
     ossl_callback_leave(&cs);
     return result;
@@ -426,7 +384,7 @@ set_ocsp_callback(ContextObject *self, PyObject *args, PyObject *kwds,
                                      &data)) {
         return NULL;
     }
-    if (store_callback(&self->cb, SSL_SLOT_OCSP, callback, 0) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_OCSP, callback, 0) < 0) {
         return NULL;
     }
     Py_XSETREF(self->cb.slot[SSL_SLOT_OCSP_DATA], Py_NewRef(data));
@@ -485,17 +443,8 @@ keylog_trampoline(const SSL *ssl, const char *line)
     }
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_KEYLOG);
-    if (callback != NULL) {
-        PyObject *r = PyObject_CallFunction(callback, "Oy", (PyObject *)conn,
-                                            line);
-        Py_DECREF(callback);
-        if (r == NULL) {
-            /* OpenSSL cannot be told; the call that ran it raises. */
-            ossl_stash_exception(&conn->callback_error);
-        }
-        Py_XDECREF(r);
-    }
+    /* OpenSSL cannot be told of a failure; the call that ran it raises. */
+    Py_XDECREF(ssl_callback_call(conn, SSL_SLOT_KEYLOG, "(Oy)", conn, line));
     ossl_callback_leave(&cs);
 }
 
@@ -507,7 +456,7 @@ PyDoc_STRVAR(context_set_keylog_callback_doc,
 static PyObject *
 context_set_keylog_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_KEYLOG, arg, 1) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_KEYLOG, arg, 1) < 0) {
         return NULL;
     }
     SSL_CTX_set_keylog_callback(self->ctx,
@@ -565,7 +514,7 @@ PyDoc_STRVAR(context_set_session_callback_doc,
 static PyObject *
 context_set_session_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_SESSION, arg, 1) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_SESSION, arg, 1) < 0) {
         return NULL;
     }
     if (arg == Py_None) {
@@ -735,21 +684,10 @@ psk_client_trampoline(SSL *ssl, const char *hint, char *identity,
     unsigned int result = 0;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_PSK_CLIENT);
-    if (callback == NULL) {
-        goto done;
-    }
-    PyObject *pyhint = hint != NULL ? PyBytes_FromString(hint)
-                                    : Py_NewRef(Py_None);
-    PyObject *r = NULL;
-    if (pyhint != NULL) {
-        r = PyObject_CallFunctionObjArgs(callback, (PyObject *)conn, pyhint,
-                                         NULL);
-        Py_DECREF(pyhint);
-    }
-    Py_DECREF(callback);
+    /* No hint (TLS 1.3) is None. */
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_PSK_CLIENT, "(Oy)", conn,
+                                    hint);
     if (r == NULL) {
-        ossl_stash_exception(&conn->callback_error);
         goto done;
     }
     if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2
@@ -798,15 +736,9 @@ psk_server_trampoline(SSL *ssl, const char *identity, unsigned char *psk,
     unsigned int result = 0;
     ossl_callback_state cs;
     ossl_callback_enter(&cs);
-    PyObject *callback = active_callback(conn, SSL_SLOT_PSK_SERVER);
-    if (callback == NULL) {
-        goto done;
-    }
-    PyObject *r = PyObject_CallFunction(callback, "Oy", (PyObject *)conn,
-                                        identity);
-    Py_DECREF(callback);
+    PyObject *r = ssl_callback_call(conn, SSL_SLOT_PSK_SERVER, "(Oy)", conn,
+                                    identity);
     if (r == NULL) {
-        ossl_stash_exception(&conn->callback_error);
         goto done;
     }
     if (!PyBytes_Check(r)) {
@@ -839,7 +771,7 @@ PyDoc_STRVAR(context_set_psk_client_callback_doc,
 static PyObject *
 context_set_psk_client_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_PSK_CLIENT, arg, 1) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_PSK_CLIENT, arg, 1) < 0) {
         return NULL;
     }
     SSL_CTX_set_psk_client_callback(
@@ -855,7 +787,7 @@ PyDoc_STRVAR(context_set_psk_server_callback_doc,
 static PyObject *
 context_set_psk_server_callback(ContextObject *self, PyObject *arg)
 {
-    if (store_callback(&self->cb, SSL_SLOT_PSK_SERVER, arg, 1) < 0) {
+    if (ssl_callbacks_set(&self->cb, SSL_SLOT_PSK_SERVER, arg, 1) < 0) {
         return NULL;
     }
     SSL_CTX_set_psk_server_callback(
@@ -926,49 +858,37 @@ connection_get_selected_srtp_profile(ConnectionObject *self,
 
 /* ---- registration ------------------------------------------------------------------------ */
 
-#define CTX_METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))context_##name, flags, \
-     context_##name##_doc}
-#define CONN_METH(name, flags) \
-    {#name, (PyCFunction)(void (*)(void))connection_##name, flags, \
-     connection_##name##_doc}
 
-static PyMethodDef tlsext_context_methods[] = {
-    CTX_METH(set_tlsext_servername_callback, METH_O),
-    CTX_METH(set_alpn_protos, METH_O),
-    CTX_METH(set_alpn_select_callback, METH_O),
-    CTX_METH(set_ocsp_server_callback, METH_VARARGS | METH_KEYWORDS),
-    CTX_METH(set_ocsp_client_callback, METH_VARARGS | METH_KEYWORDS),
-    CTX_METH(set_keylog_callback, METH_O),
-    CTX_METH(set_session_callback, METH_O),
-    CTX_METH(set_groups, METH_O),
-    CTX_METH(set_post_handshake_auth, METH_O),
-    CTX_METH(set_psk_client_callback, METH_O),
-    CTX_METH(set_psk_server_callback, METH_O),
-    CTX_METH(use_psk_identity_hint, METH_O),
-    CTX_METH(set_tlsext_use_srtp, METH_O),
+PyMethodDef ssl_tlsext_context_methods[] = {
+    SSL_CONTEXT_METHOD(set_tlsext_servername_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_alpn_protos, METH_O),
+    SSL_CONTEXT_METHOD(set_alpn_select_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_ocsp_server_callback, METH_VARARGS | METH_KEYWORDS),
+    SSL_CONTEXT_METHOD(set_ocsp_client_callback, METH_VARARGS | METH_KEYWORDS),
+    SSL_CONTEXT_METHOD(set_keylog_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_session_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_groups, METH_O),
+    SSL_CONTEXT_METHOD(set_post_handshake_auth, METH_O),
+    SSL_CONTEXT_METHOD(set_psk_client_callback, METH_O),
+    SSL_CONTEXT_METHOD(set_psk_server_callback, METH_O),
+    SSL_CONTEXT_METHOD(use_psk_identity_hint, METH_O),
+    SSL_CONTEXT_METHOD(set_tlsext_use_srtp, METH_O),
     {NULL, NULL, 0, NULL},
 };
 
-static PyMethodDef tlsext_connection_methods[] = {
-    CONN_METH(set_alpn_protos, METH_O),
-    CONN_METH(get_alpn_proto_negotiated, METH_NOARGS),
-    CONN_METH(request_ocsp, METH_NOARGS),
-    CONN_METH(session_reused, METH_NOARGS),
-    CONN_METH(verify_client_post_handshake, METH_NOARGS),
-    CONN_METH(get_selected_srtp_profile, METH_NOARGS),
+PyMethodDef ssl_tlsext_connection_methods[] = {
+    SSL_CONNECTION_METHOD(set_alpn_protos, METH_O),
+    SSL_CONNECTION_METHOD(get_alpn_proto_negotiated, METH_NOARGS),
+    SSL_CONNECTION_METHOD(request_ocsp, METH_NOARGS),
+    SSL_CONNECTION_METHOD(session_reused, METH_NOARGS),
+    SSL_CONNECTION_METHOD(verify_client_post_handshake, METH_NOARGS),
+    SSL_CONNECTION_METHOD(get_selected_srtp_profile, METH_NOARGS),
     {NULL, NULL, 0, NULL},
 };
 
 int
-ssl_init_tlsext(PyObject *module, ssl_state *st)
+ssl_init_tlsext(PyObject *module)
 {
-    if (ossl_add_int(module, "VERIFY_POST_HANDSHAKE",
-                     SSL_VERIFY_POST_HANDSHAKE) < 0) {
-        return -1;
-    }
-    if (ssl_add_methods(st->Context_Type, tlsext_context_methods) < 0) {
-        return -1;
-    }
-    return ssl_add_methods(st->Connection_Type, tlsext_connection_methods);
+    return ossl_add_int(module, "VERIFY_POST_HANDSHAKE",
+                        SSL_VERIFY_POST_HANDSHAKE);
 }
