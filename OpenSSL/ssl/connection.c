@@ -1538,19 +1538,27 @@ PyDoc_STRVAR(connection_server_random_doc,
 "server_random($self, /)\n--\n\n"
 "The server hello's random value, or None before there is a session.");
 
+/* A hello's random value through `get` (SSL_get_server_random or
+   SSL_get_client_random, which give its length when asked for none). */
 static PyObject *
-connection_server_random(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
+hello_random(ConnectionObject *self,
+             size_t (*get)(const SSL *, unsigned char *, size_t))
 {
     if (SSL_get_session(self->ssl) == NULL) {
         Py_RETURN_NONE;
     }
-    size_t n = SSL_get_server_random(self->ssl, NULL, 0);
+    size_t n = get(self->ssl, NULL, 0);
     PyObject *result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
     if (result != NULL) {
-        SSL_get_server_random(self->ssl,
-                              (unsigned char *)PyBytes_AS_STRING(result), n);
+        get(self->ssl, (unsigned char *)PyBytes_AS_STRING(result), n);
     }
     return result;
+}
+
+static PyObject *
+connection_server_random(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return hello_random(self, SSL_get_server_random);
 }
 
 PyDoc_STRVAR(connection_client_random_doc,
@@ -1560,16 +1568,7 @@ PyDoc_STRVAR(connection_client_random_doc,
 static PyObject *
 connection_client_random(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
 {
-    if (SSL_get_session(self->ssl) == NULL) {
-        Py_RETURN_NONE;
-    }
-    size_t n = SSL_get_client_random(self->ssl, NULL, 0);
-    PyObject *result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
-    if (result != NULL) {
-        SSL_get_client_random(self->ssl,
-                              (unsigned char *)PyBytes_AS_STRING(result), n);
-    }
-    return result;
+    return hello_random(self, SSL_get_client_random);
 }
 
 PyDoc_STRVAR(connection_master_key_doc,
