@@ -564,10 +564,7 @@ connection_do_handshake(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
     if (run_io(self, IO_HANDSHAKE, NULL, 0, &io) < 0) {
         return NULL;
     }
-    if (io.ret <= 0) {
-        return ssl_raise_io_error(self, &io);
-    }
-    if (ssl_raise_stashed(self)) {
+    if (ssl_io_check(self, &io, io.ret <= 0) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -655,10 +652,7 @@ connection_recv(ConnectionObject *self, PyObject *const *args,
         if (run_io(self, peek ? IO_PEEK : IO_READ, small, (int)want, &io) < 0) {
             return NULL;
         }
-        if (io.ret <= 0) {
-            return ssl_raise_io_error(self, &io);
-        }
-        if (ssl_raise_stashed(self)) {
+        if (ssl_io_check(self, &io, io.ret <= 0) < 0) {
             return NULL;
         }
         return PyBytes_FromStringAndSize(small, io.ret);
@@ -672,11 +666,7 @@ connection_recv(ConnectionObject *self, PyObject *const *args,
         Py_DECREF(result);
         return NULL;
     }
-    if (io.ret <= 0) {
-        Py_DECREF(result);
-        return ssl_raise_io_error(self, &io);
-    }
-    if (ssl_raise_stashed(self)) {
+    if (ssl_io_check(self, &io, io.ret <= 0) < 0) {
         Py_DECREF(result);
         return NULL;
     }
@@ -753,10 +743,7 @@ connection_recv_into(ConnectionObject *self, PyObject *const *args,
     if (rc < 0) {
         return NULL;
     }
-    if (io.ret <= 0) {
-        return ssl_raise_io_error(self, &io);
-    }
-    if (ssl_raise_stashed(self)) {
+    if (ssl_io_check(self, &io, io.ret <= 0) < 0) {
         return NULL;
     }
     return PyLong_FromLong(io.ret);
@@ -809,10 +796,7 @@ connection_send(ConnectionObject *self, PyObject *const *args,
     if (rc < 0) {
         return NULL;
     }
-    if (io.ret <= 0) {
-        return ssl_raise_io_error(self, &io);
-    }
-    if (ssl_raise_stashed(self)) {
+    if (ssl_io_check(self, &io, io.ret <= 0) < 0) {
         return NULL;
     }
     return PyLong_FromLong(io.ret);
@@ -850,10 +834,7 @@ connection_sendall(ConnectionObject *self, PyObject *const *args,
     if (rc < 0) {
         return NULL;
     }
-    if (io.ret <= 0) {
-        return ssl_raise_io_error(self, &io);
-    }
-    if (ssl_raise_stashed(self)) {
+    if (ssl_io_check(self, &io, io.ret <= 0) < 0) {
         return NULL;
     }
     return PyLong_FromSsize_t(done);
@@ -882,10 +863,7 @@ connection_shutdown(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
     if (run_io(self, IO_SHUTDOWN, NULL, 0, &io) < 0) {
         return NULL;
     }
-    if (io.ret < 0) {
-        return ssl_raise_io_error(self, &io);
-    }
-    if (ssl_raise_stashed(self)) {
+    if (ssl_io_check(self, &io, io.ret < 0) < 0) {
         return NULL;
     }
     return PyBool_FromLong(io.ret > 0);

@@ -274,10 +274,7 @@ connection_DTLSv1_handle_timeout(ConnectionObject *self,
     io.ssl_error = io.ret >= 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, io.ret);
     OSSL_ALLOW_THREADS_END;
     ssl_connection_release(self);
-    if (io.ret < 0) {
-        return ssl_raise_io_error(self, &io);
-    }
-    if (ssl_raise_stashed(self)) {
+    if (ssl_io_check(self, &io, io.ret < 0) < 0) {
         return NULL;
     }
     return PyBool_FromLong(io.ret > 0);

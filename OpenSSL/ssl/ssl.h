@@ -107,8 +107,9 @@ typedef struct {
     int verify_override;       /* set_verify was called on this Connection */
     /* The first exception a callback raised during the current call. */
     PyObject *callback_error;
-    /* An I/O call is running with the GIL released: OpenSSL objects are
-       not safe for concurrent use, so a second one is refused. */
+    /* How many calls hold the Connection (claim in connection.c): OpenSSL
+       objects are not safe for concurrent use, so a second call is refused,
+       except a shutdown from a callback of the running one. */
     int busy;
     unsigned long busy_thread; /* PyThread_get_thread_ident() of that call */
     /* Scratch for later features (ALPN protos, session, ...); traversed
@@ -266,6 +267,10 @@ OSSL_HIDDEN PyObject *ssl_raise_io_error(ConnectionObject *conn,
                                          const ssl_io_result *io);
 /* Raise a callback exception stashed on `conn` (returns 1) or nothing (0). */
 OSSL_HIDDEN int ssl_raise_stashed(ConnectionObject *conn);
+/* After an I/O call: raise for it if it `failed` (ssl_raise_io_error), else
+   raise what a callback stashed during it; -1 when an exception is set. */
+OSSL_HIDDEN int ssl_io_check(ConnectionObject *conn, const ssl_io_result *io,
+                             int failed);
 
 /* ---- pybio.c ----------------------------------------------------------- */
 

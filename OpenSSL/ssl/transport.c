@@ -83,6 +83,16 @@ raise_syscall(ssl_state *st, int err, const char *message)
     return NULL;
 }
 
+int
+ssl_io_check(ConnectionObject *conn, const ssl_io_result *io, int failed)
+{
+    if (failed) {
+        ssl_raise_io_error(conn, io);
+        return -1;
+    }
+    return ssl_raise_stashed(conn) ? -1 : 0;
+}
+
 PyObject *
 ssl_raise_io_error(ConnectionObject *conn, const ssl_io_result *io)
 {
