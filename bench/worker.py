@@ -147,32 +147,16 @@ class PyOpenSSLAPI:
 
     def mem_handshake(self, client, server):
         WantReadError = self.SSL.WantReadError
-        c_done = s_done = False
-        rounds = 0
-        while not (c_done and s_done):
-            rounds += 1
-            if rounds > 10:
-                raise AssertionError("handshake did not finish")
-            if not c_done:
-                try:
-                    client.do_handshake()
-                    c_done = True
-                except WantReadError:
-                    pass
+
+        def move(source, sink):
             try:
-                server.bio_write(client.bio_read(BIO_CHUNK))
+                sink.bio_write(source.bio_read(BIO_CHUNK))
             except WantReadError:
                 pass
-            if not s_done:
-                try:
-                    server.do_handshake()
-                    s_done = True
-                except WantReadError:
-                    pass
-            try:
-                client.bio_write(server.bio_read(BIO_CHUNK))
-            except WantReadError:
-                pass
+
+        handshake_loop(client.do_handshake, server.do_handshake,
+                       lambda: move(client, server), lambda: move(server, client),
+                       WantReadError)
 
     def handshake(self, kind, check):
         client, server = self.mem_pair(kind)
@@ -344,30 +328,15 @@ class StdlibAPI:
         return (client, cin, cout), (server, sin, sout)
 
     def mem_handshake(self, c, s):
-        SSLWantReadError = self.ssl.SSLWantReadError
         (client, cin, cout), (server, sin, sout) = c, s
-        c_done = s_done = False
-        rounds = 0
-        while not (c_done and s_done):
-            rounds += 1
-            if rounds > 10:
-                raise AssertionError("handshake did not finish")
-            if not c_done:
-                try:
-                    client.do_handshake()
-                    c_done = True
-                except SSLWantReadError:
-                    pass
-            if cout.pending:
-                sin.write(cout.read(BIO_CHUNK))
-            if not s_done:
-                try:
-                    server.do_handshake()
-                    s_done = True
-                except SSLWantReadError:
-                    pass
-            if sout.pending:
-                cin.write(sout.read(BIO_CHUNK))
+
+        def move(source, sink):
+            if source.pending:
+                sink.write(source.read(BIO_CHUNK))
+
+        handshake_loop(client.do_handshake, server.do_handshake,
+                       lambda: move(cout, sin), lambda: move(sout, cin),
+                       self.ssl.SSLWantReadError)
 
     def handshake(self, kind, check):
         c, s = self.mem_pair(kind)
@@ -399,6 +368,31 @@ class StdlibAPI:
 # ---------------------------------------------------------------------------
 # Shared drivers
 # ---------------------------------------------------------------------------
+
+def handshake_loop(client_step, server_step, client_to_server,
+                   server_to_client, want_read):
+    """W1: drive both sides of a memory-BIO handshake to the end."""
+    c_done = s_done = False
+    rounds = 0
+    while not (c_done and s_done):
+        rounds += 1
+        if rounds > 10:
+            raise AssertionError("handshake did not finish")
+        if not c_done:
+            try:
+                client_step()
+                c_done = True
+            except want_read:
+                pass
+        client_to_server()
+        if not s_done:
+            try:
+                server_step()
+                s_done = True
+            except want_read:
+                pass
+        server_to_client()
+
 
 def stream_loop(send, bio_read, bio_write, recv, total, chunk):
     """W2/W3: total bytes from client to server in chunk-sized writes over
