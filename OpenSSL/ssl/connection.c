@@ -37,13 +37,6 @@ ssl_connection_callback(ConnectionObject *conn, int slot)
 
 /* ---- I/O with the GIL released ----------------------------------------- */
 
-enum {
-    IO_HANDSHAKE,
-    IO_READ,
-    IO_PEEK,
-    IO_WRITE,
-    IO_SHUTDOWN,
-};
 
 /*
  * One call at a time on a Connection: OpenSSL's SSL object is not safe to
@@ -83,18 +76,6 @@ release(ConnectionObject *self)
     self->busy--;
 }
 
-int
-ssl_connection_claim(ConnectionObject *conn)
-{
-    return claim(conn);
-}
-
-void
-ssl_connection_release(ConnectionObject *conn)
-{
-    release(conn);
-}
-
 /* The SSL_* call itself, and what it left behind (the error queue and errno
    belong to this thread, so they are read before the GIL is taken back). */
 static inline void
@@ -121,6 +102,12 @@ io_call(SSL *ssl, int op, void *buf, int len, ssl_io_result *io)
         break;
     case IO_SHUTDOWN:
         io->ret = SSL_shutdown(ssl);
+        break;
+    case IO_DTLS_LISTEN:
+        io->ret = DTLSv1_listen(ssl, buf);
+        break;
+    case IO_DTLS_TIMEOUT:
+        io->ret = DTLSv1_handle_timeout(ssl);
         break;
     default:
         io->ret = -1;
@@ -168,8 +155,9 @@ sole_python_thread(void)
  * it triggers (a session ticket arriving, the info callback) find the GIL
  * held and run as they are (ossl_callback_enter).
  */
-static int
-run_io(ConnectionObject *self, int op, void *buf, int len, ssl_io_result *io)
+int
+ssl_run_io(ConnectionObject *self, int op, void *buf, int len,
+           ssl_io_result *io)
 {
     if (claim_nested(self, op == IO_SHUTDOWN) < 0) {
         return -1;
@@ -561,7 +549,7 @@ static PyObject *
 connection_do_handshake(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
 {
     ssl_io_result io;
-    if (run_io(self, IO_HANDSHAKE, NULL, 0, &io) < 0) {
+    if (ssl_run_io(self, IO_HANDSHAKE, NULL, 0, &io) < 0) {
         return NULL;
     }
     if (ssl_io_check(self, &io, io.ret <= 0) < 0) {
@@ -649,7 +637,7 @@ connection_recv(ConnectionObject *self, PyObject *const *args,
         /* Small reads land on the stack and are copied into a bytes object
            of the final size: no allocation to shrink afterwards. */
         char small[RECV_STACK_BUF];
-        if (run_io(self, peek ? IO_PEEK : IO_READ, small, (int)want, &io) < 0) {
+        if (ssl_run_io(self, peek ? IO_PEEK : IO_READ, small, (int)want, &io) < 0) {
             return NULL;
         }
         if (ssl_io_check(self, &io, io.ret <= 0) < 0) {
@@ -661,7 +649,7 @@ connection_recv(ConnectionObject *self, PyObject *const *args,
     if (result == NULL) {
         return NULL;
     }
-    if (run_io(self, peek ? IO_PEEK : IO_READ, PyBytes_AS_STRING(result),
+    if (ssl_run_io(self, peek ? IO_PEEK : IO_READ, PyBytes_AS_STRING(result),
                (int)want, &io) < 0) {
         Py_DECREF(result);
         return NULL;
@@ -738,7 +726,7 @@ connection_recv_into(ConnectionObject *self, PyObject *const *args,
         return PyLong_FromLong(0);
     }
     ssl_io_result io;
-    int rc = run_io(self, peek ? IO_PEEK : IO_READ, view.buf, (int)n, &io);
+    int rc = ssl_run_io(self, peek ? IO_PEEK : IO_READ, view.buf, (int)n, &io);
     PyBuffer_Release(&view);
     if (rc < 0) {
         return NULL;
@@ -791,7 +779,7 @@ connection_send(ConnectionObject *self, PyObject *const *args,
         return PyLong_FromLong(0);
     }
     ssl_io_result io;
-    int rc = run_io(self, IO_WRITE, (void *)buf.data, (int)buf.len, &io);
+    int rc = ssl_run_io(self, IO_WRITE, (void *)buf.data, (int)buf.len, &io);
     ossl_bytes_release(&buf);
     if (rc < 0) {
         return NULL;
@@ -823,7 +811,7 @@ connection_sendall(ConnectionObject *self, PyObject *const *args,
         if (chunk > INT_MAX) {
             chunk = INT_MAX;
         }
-        rc = run_io(self, IO_WRITE, (void *)(buf.data + done), (int)chunk,
+        rc = ssl_run_io(self, IO_WRITE, (void *)(buf.data + done), (int)chunk,
                     &io);
         if (rc < 0 || io.ret <= 0) {
             break;
@@ -860,7 +848,7 @@ static PyObject *
 connection_shutdown(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
 {
     ssl_io_result io;
-    if (run_io(self, IO_SHUTDOWN, NULL, 0, &io) < 0) {
+    if (ssl_run_io(self, IO_SHUTDOWN, NULL, 0, &io) < 0) {
         return NULL;
     }
     if (ssl_io_check(self, &io, io.ret < 0) < 0) {

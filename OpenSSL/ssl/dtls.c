@@ -206,21 +206,12 @@ connection_DTLSv1_listen(ConnectionObject *self, PyObject *Py_UNUSED(ignored))
     if (peer == NULL) {
         return PyErr_NoMemory();
     }
-    if (ssl_connection_claim(self) < 0) {
-        BIO_ADDR_free(peer);
+    ssl_io_result io;
+    int rc = ssl_run_io(self, IO_DTLS_LISTEN, peer, 0, &io);
+    BIO_ADDR_free(peer);
+    if (rc < 0) {
         return NULL;
     }
-    ssl_io_result io;
-    SSL *ssl = self->ssl;
-    OSSL_ALLOW_THREADS_BEGIN
-    ERR_clear_error();
-    errno = 0;
-    io.ret = DTLSv1_listen(ssl, peer);
-    io.saved_errno = errno;
-    io.ssl_error = io.ret > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, io.ret);
-    OSSL_ALLOW_THREADS_END;
-    ssl_connection_release(self);
-    BIO_ADDR_free(peer);
     if (ssl_raise_stashed(self)) {
         ERR_clear_error();
         return NULL;
@@ -261,19 +252,10 @@ static PyObject *
 connection_DTLSv1_handle_timeout(ConnectionObject *self,
                                  PyObject *Py_UNUSED(ignored))
 {
-    if (ssl_connection_claim(self) < 0) {
+    ssl_io_result io;
+    if (ssl_run_io(self, IO_DTLS_TIMEOUT, NULL, 0, &io) < 0) {
         return NULL;
     }
-    ssl_io_result io;
-    SSL *ssl = self->ssl;
-    OSSL_ALLOW_THREADS_BEGIN
-    ERR_clear_error();
-    errno = 0;
-    io.ret = DTLSv1_handle_timeout(ssl);
-    io.saved_errno = errno;
-    io.ssl_error = io.ret >= 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, io.ret);
-    OSSL_ALLOW_THREADS_END;
-    ssl_connection_release(self);
     if (ssl_io_check(self, &io, io.ret < 0) < 0) {
         return NULL;
     }

@@ -304,9 +304,21 @@ OSSL_HIDDEN int ssl_dtls_attach_udp(ssl_state *st, ConnectionObject *conn,
 /* After the UDP socket under a Connection was connect()ed. */
 OSSL_HIDDEN void ssl_dtls_socket_connected(ConnectionObject *conn);
 
-/* Python-visible behaviour shared by those files: claim the Connection for
-   one call with the GIL released (RuntimeError if it is busy). */
-OSSL_HIDDEN int ssl_connection_claim(ConnectionObject *conn);
-OSSL_HIDDEN void ssl_connection_release(ConnectionObject *conn);
+/* The SSL_* calls ssl_run_io makes; `buf` is the BIO_ADDR for DTLS_LISTEN. */
+enum {
+    IO_HANDSHAKE,
+    IO_READ,
+    IO_PEEK,
+    IO_WRITE,
+    IO_SHUTDOWN,
+    IO_DTLS_LISTEN,
+    IO_DTLS_TIMEOUT,
+};
+
+/* One SSL_* call on the Connection with the GIL released, the Connection
+   claimed for it (RuntimeError if another call holds it); -1 with an
+   exception, else 0 with the outcome in *io. */
+OSSL_HIDDEN int ssl_run_io(ConnectionObject *conn, int op, void *buf, int len,
+                           ssl_io_result *io);
 
 #endif
