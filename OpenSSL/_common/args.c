@@ -169,6 +169,38 @@ ossl_long_arg(PyObject *obj, const char *name, long *out)
 }
 
 int
+ossl_ssize_arg(PyObject *obj, const char *name, int allow_none, Py_ssize_t *out)
+{
+    if (allow_none && (obj == NULL || obj == Py_None)) {
+        return 0;
+    }
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be an integer%s, not %.100s",
+                     name, allow_none ? " or None" : "", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    Py_ssize_t value = PyLong_AsSsize_t(obj);
+    if (value == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+int
+ossl_writable_buffer(PyObject *obj, const char *name, Py_buffer *view)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE) < 0) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "%s must be a writable bytes-like object, not %.100s",
+                     name, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+int
 ossl_int_arg(PyObject *obj, const char *name, int *out)
 {
     long value;

@@ -75,6 +75,15 @@ OSSL_HIDDEN void ossl_bytes_release(ossl_bytes *b);
 OSSL_HIDDEN int ossl_int_arg(PyObject *obj, const char *name, int *out);
 /* The same for a C long. */
 OSSL_HIDDEN int ossl_long_arg(PyObject *obj, const char *name, long *out);
+/* A size or count: an int (TypeError naming `name` otherwise; Python's
+   OverflowError beyond Py_ssize_t).  With allow_none, None (or NULL, an
+   argument not given) leaves *out as it was.  Signs are the caller's. */
+OSSL_HIDDEN int ossl_ssize_arg(PyObject *obj, const char *name, int allow_none,
+                               Py_ssize_t *out);
+/* A writable buffer; TypeError naming `name` for anything else (bytes give
+   BufferError, which names nothing).  Release with PyBuffer_Release. */
+OSSL_HIDDEN int ossl_writable_buffer(PyObject *obj, const char *name,
+                                     Py_buffer *view);
 
 /* A Py_ssize_t length that must fit an OpenSSL int: ValueError naming `name`. */
 OSSL_HIDDEN int ossl_check_int_len(Py_ssize_t len, const char *name);

@@ -594,14 +594,9 @@ connection_recv(ConnectionObject *self, PyObject *const *args,
     if (ossl_fastcall_args("recv", args, nargs, kwnames, names, 2, 1, a) < 0) {
         return NULL;
     }
-    PyObject *size_obj = a[0], *flags_obj = a[1];
-    if (!PyLong_Check(size_obj)) {
-        PyErr_Format(PyExc_TypeError, "bufsiz must be an integer, not %.100s",
-                     Py_TYPE(size_obj)->tp_name);
-        return NULL;
-    }
-    Py_ssize_t bufsiz = PyLong_AsSsize_t(size_obj);
-    if (bufsiz == -1 && PyErr_Occurred()) {
+    PyObject *flags_obj = a[1];
+    Py_ssize_t bufsiz;
+    if (ossl_ssize_arg(a[0], "bufsiz", 0, &bufsiz) < 0) {
         return NULL;
     }
     if (bufsiz < 0) {
@@ -679,27 +674,15 @@ connection_recv_into(ConnectionObject *self, PyObject *const *args,
         < 0) {
         return NULL;
     }
-    PyObject *nbytes_obj = a[1] != NULL ? a[1] : Py_None, *flags_obj = a[2];
+    PyObject *flags_obj = a[2];
     Py_buffer view;
-    if (PyObject_GetBuffer(a[0], &view, PyBUF_WRITABLE) < 0) {
-        /* bytes raise BufferError here: name the argument instead. */
-        PyErr_Clear();
-        PyErr_Format(PyExc_TypeError,
-                     "buffer must be a writable bytes-like object, not %.100s",
-                     Py_TYPE(a[0])->tp_name);
+    if (ossl_writable_buffer(a[0], "buffer", &view) < 0) {
         return NULL;
     }
     Py_ssize_t n = view.len;
-    if (nbytes_obj != Py_None) {
-        if (!PyLong_Check(nbytes_obj)) {
-            PyErr_Format(PyExc_TypeError,
-                         "nbytes must be an integer or None, not %.100s",
-                         Py_TYPE(nbytes_obj)->tp_name);
-            PyBuffer_Release(&view);
-            return NULL;
-        }
-        Py_ssize_t want = PyLong_AsSsize_t(nbytes_obj);
-        if (want == -1 && PyErr_Occurred()) {
+    if (a[1] != NULL && a[1] != Py_None) {
+        Py_ssize_t want;
+        if (ossl_ssize_arg(a[1], "nbytes", 1, &want) < 0) {
             PyBuffer_Release(&view);
             return NULL;
         }
@@ -932,13 +915,8 @@ connection_bio_read(ConnectionObject *self, PyObject *arg)
     if (need_memory(self) < 0) {
         return NULL;
     }
-    if (!PyLong_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "bufsiz must be an integer, not %.100s",
-                     Py_TYPE(arg)->tp_name);
-        return NULL;
-    }
-    Py_ssize_t bufsiz = PyLong_AsSsize_t(arg);
-    if (bufsiz == -1 && PyErr_Occurred()) {
+    Py_ssize_t bufsiz;
+    if (ossl_ssize_arg(arg, "bufsiz", 0, &bufsiz) < 0) {
         return NULL;
     }
     if (bufsiz < 0) {

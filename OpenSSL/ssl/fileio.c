@@ -388,11 +388,8 @@ connection_makefile(PyObject *self, PyObject *args, PyObject *kwds)
         reading = 1;
     }
     Py_ssize_t buffering = -1;
-    if (buffering_obj != Py_None) {
-        buffering = PyLong_AsSsize_t(buffering_obj);
-        if (buffering == -1 && PyErr_Occurred()) {
-            return NULL;
-        }
+    if (ossl_ssize_arg(buffering_obj, "buffering", 1, &buffering) < 0) {
+        return NULL;
     }
     if (buffering == 0 && !binary) {
         PyErr_SetString(PyExc_ValueError, "unbuffered streams must be binary");
@@ -536,16 +533,7 @@ static int
 size_arg(PyObject *obj, const char *name, Py_ssize_t *out)
 {
     *out = -1;
-    if (obj == NULL || obj == Py_None) {
-        return 0;
-    }
-    if (!PyLong_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s must be an integer or None, not "
-                     "%.100s", name, Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    *out = PyLong_AsSsize_t(obj);
-    if (*out == -1 && PyErr_Occurred()) {
+    if (ossl_ssize_arg(obj, name, 1, out) < 0) {
         return -1;
     }
     if (*out < 0) {
@@ -669,25 +657,13 @@ connection_bio_read_into(ConnectionObject *self, PyObject *const *args,
     }
     Py_buffer view;
     PyObject *nbytes_obj = nargs > 1 ? args[1] : Py_None;
-    if (PyObject_GetBuffer(args[0], &view, PyBUF_WRITABLE) < 0) {
-        /* bytes raise BufferError here: name the argument instead. */
-        PyErr_Clear();
-        PyErr_Format(PyExc_TypeError,
-                     "buffer must be a writable bytes-like object, not %.100s",
-                     Py_TYPE(args[0])->tp_name);
+    if (ossl_writable_buffer(args[0], "buffer", &view) < 0) {
         return NULL;
     }
     PyObject *result = NULL;
     Py_ssize_t n = view.len;
     if (nbytes_obj != Py_None) {
-        if (!PyLong_Check(nbytes_obj)) {
-            PyErr_Format(PyExc_TypeError,
-                         "nbytes must be an integer or None, not %.100s",
-                         Py_TYPE(nbytes_obj)->tp_name);
-            goto done;
-        }
-        n = PyLong_AsSsize_t(nbytes_obj);
-        if (n == -1 && PyErr_Occurred()) {
+        if (ossl_ssize_arg(nbytes_obj, "nbytes", 1, &n) < 0) {
             goto done;
         }
         if (n < 0 || n > view.len) {
