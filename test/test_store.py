@@ -164,6 +164,13 @@ def test_set_flags_rejects_unknown_bits(flags):
         crypto.X509Store().set_flags(flags)
 
 
+def test_set_flags_names_the_unknown_bits():
+    with pytest.raises(ValueError, match="value: 0x10000000000$"):
+        crypto.X509Store().set_flags((1 << 40) | Flags.CRL_CHECK)
+    with pytest.raises(ValueError, match="0x2 .use set_time"):
+        crypto.X509Store().set_flags(0x2)
+
+
 def test_set_flags_rejects_non_integers():
     with pytest.raises(TypeError, match="flags must be an integer"):
         crypto.X509Store().set_flags("CRL_CHECK")

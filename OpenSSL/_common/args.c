@@ -201,6 +201,25 @@ ossl_writable_buffer(PyObject *obj, const char *name, Py_buffer *view)
 }
 
 int
+ossl_flags_arg(PyObject *obj, const char *name, uint64_t *out)
+{
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s", name,
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    unsigned long long v = PyLong_AsUnsignedLongLong(obj);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "%s must be a non-negative 64-bit "
+                     "integer, not %R", name, obj);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int
 ossl_int_arg(PyObject *obj, const char *name, int *out)
 {
     long value;

@@ -11,6 +11,7 @@
 #include <openssl/bio.h>
 
 #include <structmember.h>
+#include <stdint.h>
 
 #include "gil.h"
 
@@ -80,6 +81,9 @@ OSSL_HIDDEN int ossl_long_arg(PyObject *obj, const char *name, long *out);
    argument not given) leaves *out as it was.  Signs are the caller's. */
 OSSL_HIDDEN int ossl_ssize_arg(PyObject *obj, const char *name, int allow_none,
                                Py_ssize_t *out);
+/* An unsigned 64-bit flag word (options, modes, verification flags):
+   TypeError for a non-int, ValueError naming `name` when negative or too big. */
+OSSL_HIDDEN int ossl_flags_arg(PyObject *obj, const char *name, uint64_t *out);
 /* A writable buffer; TypeError naming `name` for anything else (bytes give
    BufferError, which names nothing).  Release with PyBuffer_Release. */
 OSSL_HIDDEN int ossl_writable_buffer(PyObject *obj, const char *name,

@@ -193,21 +193,18 @@ PyDoc_STRVAR(store_set_flags_doc,
 static PyObject *
 store_set_flags(X509StoreObject *self, PyObject *arg)
 {
-    if (!PyLong_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "flags must be an integer, not %.100s",
-                     Py_TYPE(arg)->tp_name);
+    uint64_t flags;
+    if (ossl_flags_arg(arg, "flags", &flags) < 0) {
         return NULL;
     }
-    unsigned long flags = PyLong_AsUnsignedLong(arg);
-    if (flags == (unsigned long)-1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        PyErr_Format(PyExc_ValueError, "flags is out of range: %R", arg);
-        return NULL;
-    }
-    if (flags & ~(unsigned long)STORE_KNOWN_FLAGS) {
+    if (flags & ~(uint64_t)STORE_KNOWN_FLAGS) {
+        /* PyErr_Format has no hexadecimal 64-bit conversion before 3.12. */
+        char unknown[24];
+        snprintf(unknown, sizeof unknown, "0x%llx",
+                 (unsigned long long)(flags & ~(uint64_t)STORE_KNOWN_FLAGS));
         PyErr_Format(PyExc_ValueError,
-                     "flags has bits that are no X509StoreFlags value: 0x%lx%s",
-                     flags & ~(unsigned long)STORE_KNOWN_FLAGS,
+                     "flags has bits that are no X509StoreFlags value: %s%s",
+                     unknown,
                      (flags & X509_V_FLAG_USE_CHECK_TIME)
                          ? " (use set_time for the verification time)" : "");
         return NULL;

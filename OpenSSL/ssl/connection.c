@@ -430,13 +430,8 @@ PyDoc_STRVAR(connection_set_options_doc,
 static PyObject *
 connection_set_options(ConnectionObject *self, PyObject *arg)
 {
-    if (!PyLong_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "options must be an integer, not %.100s",
-                     Py_TYPE(arg)->tp_name);
-        return NULL;
-    }
-    unsigned long long options = PyLong_AsUnsignedLongLong(arg);
-    if (options == (unsigned long long)-1 && PyErr_Occurred()) {
+    uint64_t options;
+    if (ossl_flags_arg(arg, "options", &options) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(SSL_set_options(self->ssl, options));

@@ -377,26 +377,6 @@ context_set_tls13_ciphersuites(ContextObject *self, PyObject *args)
     return keep_cipher_string(self, ok, &list, &self->ciphersuites);
 }
 
-/* An unsigned 64-bit flag word (options, modes). */
-static int
-flags_arg(PyObject *obj, const char *name, uint64_t *out)
-{
-    if (!PyLong_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s", name,
-                     Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    unsigned long long v = PyLong_AsUnsignedLongLong(obj);
-    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        PyErr_Format(PyExc_ValueError, "%s must be a non-negative 64-bit "
-                     "integer, not %R", name, obj);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 PyDoc_STRVAR(context_set_options_doc,
 "set_options($self, options, /)\n--\n\n"
 "Add OP_* options (those set before stay set); return the new option word.");
@@ -405,7 +385,7 @@ static PyObject *
 context_set_options(ContextObject *self, PyObject *arg)
 {
     uint64_t options;
-    if (flags_arg(arg, "options", &options) < 0) {
+    if (ossl_flags_arg(arg, "options", &options) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(SSL_CTX_set_options(self->ctx, options));
@@ -419,7 +399,7 @@ static PyObject *
 context_clear_options(ContextObject *self, PyObject *arg)
 {
     uint64_t options;
-    if (flags_arg(arg, "options", &options) < 0) {
+    if (ossl_flags_arg(arg, "options", &options) < 0) {
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(
@@ -443,7 +423,7 @@ static PyObject *
 context_set_mode(ContextObject *self, PyObject *arg)
 {
     uint64_t mode;
-    if (flags_arg(arg, "mode", &mode) < 0) {
+    if (ossl_flags_arg(arg, "mode", &mode) < 0) {
         return NULL;
     }
     return PyLong_FromLong(SSL_CTX_set_mode(self->ctx, (long)mode));
@@ -457,7 +437,7 @@ static PyObject *
 context_clear_mode(ContextObject *self, PyObject *arg)
 {
     uint64_t mode;
-    if (flags_arg(arg, "mode_to_clear", &mode) < 0) {
+    if (ossl_flags_arg(arg, "mode_to_clear", &mode) < 0) {
         return NULL;
     }
     return PyLong_FromLong(SSL_CTX_clear_mode(self->ctx, (long)mode));
